@@ -1,0 +1,58 @@
+/**
+ * Branded identifiers. Every id that crosses a module boundary is one of these, never a raw string.
+ */
+import { Schema } from "effect"
+import { uuidv7 } from "./Uuid.ts"
+
+const NonEmpty = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(256))
+
+export const EventId = NonEmpty.pipe(Schema.brand("EventId"))
+export type EventId = typeof EventId.Type
+
+export const StreamId = NonEmpty.pipe(Schema.pattern(/^[A-Za-z0-9_.:@-]+(-[A-Za-z0-9_.:@-]+)*$/), Schema.brand("StreamId"))
+export type StreamId = typeof StreamId.Type
+
+export const SessionId = NonEmpty.pipe(Schema.brand("SessionId"))
+export type SessionId = typeof SessionId.Type
+
+export const TurnId = NonEmpty.pipe(Schema.brand("TurnId"))
+export type TurnId = typeof TurnId.Type
+
+export const ToolCallId = NonEmpty.pipe(Schema.brand("ToolCallId"))
+export type ToolCallId = typeof ToolCallId.Type
+
+export const MemoryId = NonEmpty.pipe(Schema.brand("MemoryId"))
+export type MemoryId = typeof MemoryId.Type
+
+export const PromptName = NonEmpty.pipe(Schema.brand("PromptName"))
+export type PromptName = typeof PromptName.Type
+
+export const PromptVersionId = NonEmpty.pipe(Schema.brand("PromptVersionId"))
+export type PromptVersionId = typeof PromptVersionId.Type
+
+export const HeuristicId = NonEmpty.pipe(Schema.brand("HeuristicId"))
+export type HeuristicId = typeof HeuristicId.Type
+
+export const BulletinId = NonEmpty.pipe(Schema.brand("BulletinId"))
+export type BulletinId = typeof BulletinId.Type
+
+export const ExperimentId = NonEmpty.pipe(Schema.brand("ExperimentId"))
+export type ExperimentId = typeof ExperimentId.Type
+
+export const RolloutId = NonEmpty.pipe(Schema.brand("RolloutId"))
+export type RolloutId = typeof RolloutId.Type
+
+export const ApiKeyId = NonEmpty.pipe(Schema.brand("ApiKeyId"))
+export type ApiKeyId = typeof ApiKeyId.Type
+
+/** Global position in the log: 1, 2, 3, … with no gaps as seen by readers. */
+export const Position = Schema.Int.pipe(Schema.nonNegative(), Schema.brand("Position"))
+export type Position = typeof Position.Type
+
+/** Version of one stream: 1 for its first event. */
+export const StreamVersion = Schema.Int.pipe(Schema.nonNegative(), Schema.brand("StreamVersion"))
+export type StreamVersion = typeof StreamVersion.Type
+
+/** Time-ordered ids (UUIDv7): they keep the event_id index append-mostly, which doubles batch append rate. */
+export const newEventId = (): EventId => EventId.make(uuidv7())
+export const newSessionId = (): SessionId => SessionId.make(uuidv7())

@@ -1,0 +1,153 @@
+/**
+ * The pure heart of `append`: given what the database holds (head position, stream versions, rows with
+ * the same event ids), decide each request of a group-commit batch in order and produce the rows to insert.
+ * Both backends call it inside their write transaction, so SQLite and PostgreSQL share one set of rules.
+ */
+import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
+import type { AppendResult, EncodedEvent, ExpectedVersion } from "./Envelope.ts"
+import { EventIdConflict, StreamVersionConflict } from "./Errors.ts"
+
+export interface AppendRequest {
+  readonly streamId: StreamId
+  readonly expected: ExpectedVersion
+  readonly events: ReadonlyArray<EncodedEvent>
+}
+
+/** The identity of a stored event, enough to tell an idempotent retry from a conflicting reuse of an id. */
+export interface StoredIdentity {
+  readonly eventId: EventId
+  readonly position: Position
+  readonly streamId: StreamId
+  readonly streamVersion: StreamVersion
+  readonly type: string
+  readonly schemaVersion: number
+  readonly data: string
+}
+
+export interface EventRow {
+  readonly position: Position
+  readonly eventId: EventId
+  readonly streamId: StreamId
+  readonly streamVersion: StreamVersion
+  readonly type: string
+  readonly schemaVersion: number
+  readonly data: string
+  readonly metadata: string
+  readonly recordedAt: Date
+}
+
+export type AppendOutcome =
+  | { readonly _tag: "Success"; readonly result: AppendResult }
+  | { readonly _tag: "Failure"; readonly error: StreamVersionConflict | EventIdConflict }
+
+export interface StorageSnapshot {
+  readonly head: number
+  /** Current version of each stream named in the batch (absent = stream does not exist). */
+  readonly versions: ReadonlyMap<string, number>
+  /** Stored rows whose event id appears in the batch. */
+  readonly existing: ReadonlyMap<string, StoredIdentity>
+}
+
+export interface AppendPlan {
+  readonly outcomes: ReadonlyArray<AppendOutcome>
+  readonly rows: ReadonlyArray<EventRow>
+  readonly head: number
+}
+
+/** Distinct stream ids and event ids named by a batch: what the backend must load before planning. */
+export const batchKeys = (requests: ReadonlyArray<AppendRequest>) => {
+  const streams = new Set<StreamId>()
+  const eventIds = new Set<EventId>()
+  for (const request of requests) {
+    streams.add(request.streamId)
+    for (const event of request.events) eventIds.add(event.eventId)
+  }
+  return { streamIds: [...streams], eventIds: [...eventIds] }
+}
+
+const versionMatches = (expected: ExpectedVersion, actual: number): boolean =>
+  expected === "any" || (expected === "no_stream" ? actual === 0 : expected === actual)
+
+export const planBatch = (
+  requests: ReadonlyArray<AppendRequest>,
+  snapshot: StorageSnapshot,
+  recordedAt: Date
+): AppendPlan => {
+  let head = snapshot.head
+  const versions = new Map(snapshot.versions)
+  const known = new Map(snapshot.existing)
+  const rows: Array<EventRow> = []
+  const outcomes: Array<AppendOutcome> = []
+
+  for (const request of requests) {
+    const outcome = planOne(request)
+    outcomes.push(outcome)
+  }
+  return { outcomes, rows, head }
+
+  function planOne(request: AppendRequest): AppendOutcome {
+    const { streamId, events } = request
+    const seen = new Set<string>()
+    let found = 0
+    for (const event of events) {
+      if (seen.has(event.eventId)) {
+        return failure(new EventIdConflict({ eventId: event.eventId, streamId, reason: "duplicate-in-append" }))
+      }
+      seen.add(event.eventId)
+      if (known.has(event.eventId)) found++
+    }
+
+    if (found > 0) return retried(request)
+
+    const actual = versions.get(streamId) ?? 0
+    if (!versionMatches(request.expected, actual)) {
+      return failure(new StreamVersionConflict({ streamId, expected: request.expected, actual }))
+    }
+
+    const positions: Array<Position> = []
+    let version = actual
+    for (const event of events) {
+      head += 1
+      version += 1
+      const row: EventRow = {
+        position: head as Position,
+        eventId: event.eventId,
+        streamId,
+        streamVersion: version as StreamVersion,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata: JSON.stringify(event.metadata),
+        recordedAt
+      }
+      rows.push(row)
+      known.set(event.eventId, row)
+      positions.push(row.position)
+    }
+    versions.set(streamId, version)
+    return success({ streamId, positions, streamVersion: version as StreamVersion, written: events.length > 0 })
+  }
+
+  /** Some ids are already stored: an idempotent retry only if all are, with identical content, in order. */
+  function retried(request: AppendRequest): AppendOutcome {
+    const { streamId, events } = request
+    const positions: Array<Position> = []
+    let previous: StoredIdentity | undefined
+    for (const event of events) {
+      const stored = known.get(event.eventId)
+      if (stored === undefined) {
+        return failure(new EventIdConflict({ eventId: event.eventId, streamId, reason: "partial-batch" }))
+      }
+      const same = stored.streamId === streamId && stored.type === event.type &&
+        stored.schemaVersion === event.schemaVersion && stored.data === event.data &&
+        (previous === undefined || stored.streamVersion === previous.streamVersion + 1)
+      if (!same) return failure(new EventIdConflict({ eventId: event.eventId, streamId, reason: "content-differs" }))
+      positions.push(stored.position)
+      previous = stored
+    }
+    return success({ streamId, positions, streamVersion: previous!.streamVersion, written: false })
+  }
+}
+
+const success = (result: AppendResult): AppendOutcome => ({ _tag: "Success", result })
+const failure = (error: StreamVersionConflict | EventIdConflict): AppendOutcome => ({ _tag: "Failure", error })

@@ -1,0 +1,214 @@
+/**
+ * The backend-independent event log: group commit, append planning, encoding/decoding and
+ * catch-up-then-live subscriptions, on top of a LogStorage.
+ */
+import { Chunk, Deferred, Duration, Effect, Either, Exit, Option, PubSub, Queue, Stream } from "effect"
+import type { Scope } from "effect"
+import { newEventId } from "../domain/Ids.ts"
+import type { StreamId } from "../domain/Ids.ts"
+import { batchKeys, planBatch } from "./AppendPlan.ts"
+import type { AppendOutcome, AppendRequest } from "./AppendPlan.ts"
+import { decodeEvent, encodeEvent } from "./Codec.ts"
+import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
+import { EventDecodeError, EventLogError } from "./Errors.ts"
+import type { AppendError } from "./Errors.ts"
+import type { EventLogService, NewEvent, SubscribeOptions } from "./EventLog.ts"
+import type { EventLogOptions } from "./EventLogOptions.ts"
+import type { LogStorage } from "./LogStorage.ts"
+import type { TauEvent } from "./TauEvent.ts"
+
+interface Pending {
+  readonly request: AppendRequest
+  readonly done: Deferred.Deferred<AppendResult, AppendError>
+}
+
+const isNewEvent = (e: TauEvent | NewEvent): e is NewEvent => !("_tag" in e)
+
+/** Current span's ids, so every event can be traced back to the request that caused it. */
+const withTraceIds = (metadata: EventMetadata | undefined) =>
+  Effect.map(Effect.currentSpan.pipe(Effect.option), (span): EventMetadata => {
+    const base = metadata ?? {}
+    if (Option.isNone(span) || base.traceId !== undefined) return base
+    return { ...base, traceId: span.value.traceId, spanId: span.value.spanId }
+  })
+
+export const decodeRecorded = (row: RecordedEvent): Either.Either<Envelope<TauEvent>, EventDecodeError> =>
+  Either.map(decodeEvent(row), (event) => ({
+    position: row.position,
+    eventId: row.eventId,
+    streamId: row.streamId,
+    streamVersion: row.streamVersion,
+    type: row.type,
+    schemaVersion: row.schemaVersion,
+    event,
+    metadata: row.metadata,
+    recordedAt: row.recordedAt
+  }))
+
+const decodeAll = (rows: ReadonlyArray<RecordedEvent>): Effect.Effect<ReadonlyArray<Envelope<TauEvent>>, EventDecodeError> => {
+  const out: Array<Envelope<TauEvent>> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const decoded = decodeRecorded(rows[i]!)
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    out[i] = decoded.right
+  }
+  return Effect.succeed(out)
+}
+
+export const makeEventLog = (
+  storage: LogStorage,
+  options: EventLogOptions
+): Effect.Effect<EventLogService, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), Queue.shutdown)
+    /** Publishes the new head after each local commit; subscribers wait on it. */
+    const commits = yield* Effect.acquireRelease(PubSub.sliding<number>(1), PubSub.shutdown)
+
+    const writeBatch = (batch: ReadonlyArray<Pending>) =>
+      storage.appendTransaction((tx) =>
+        Effect.gen(function*() {
+          const requests = batch.map((p) => p.request)
+          const { eventIds, streamIds } = batchKeys(requests)
+          const head = yield* tx.head
+          const versions = yield* tx.streamVersions(streamIds)
+          const existing = eventIds.length > 0 ? yield* tx.existing(eventIds) : new Map()
+          const plan = planBatch(requests, { head, versions, existing }, new Date())
+          if (plan.rows.length > 0) yield* tx.insert(plan.rows)
+          return plan
+        })
+      )
+
+    const complete = (batch: ReadonlyArray<Pending>, outcomes: ReadonlyArray<AppendOutcome>) =>
+      Effect.forEach(batch, (pending, i) => {
+        const outcome = outcomes[i]!
+        return outcome._tag === "Success"
+          ? Deferred.succeed(pending.done, outcome.result)
+          : Deferred.fail(pending.done, outcome.error)
+      }, { discard: true })
+
+    const failAll = (batch: ReadonlyArray<Pending>, error: EventLogError) =>
+      Effect.forEach(batch, (pending) => Deferred.fail(pending.done, error), { discard: true })
+
+    const linger = Duration.toMillis(options.groupCommitWindow) > 0
+      ? Effect.sleep(options.groupCommitWindow)
+      : Effect.yieldNow()
+
+    const writerLoop = Effect.gen(function*() {
+      const first = yield* Queue.take(queue)
+      yield* linger
+      const rest = yield* Queue.takeUpTo(queue, options.maxBatch - 1)
+      const batch = [first, ...rest]
+      const exit = yield* Effect.exit(writeBatch(batch))
+      if (Exit.isSuccess(exit)) {
+        const plan = exit.value
+        if (plan.rows.length > 0) {
+          yield* PubSub.publish(commits, plan.head)
+          yield* storage.announce(plan.head).pipe(
+            Effect.catchAll((e) => Effect.logWarning("event log: commit notification failed", e))
+          )
+        }
+        yield* complete(batch, plan.outcomes)
+      } else {
+        const error = Exit.causeOption(exit).pipe(
+          Option.flatMap((cause) =>
+            Option.fromNullable(
+              cause._tag === "Fail" && cause.error instanceof EventLogError ? cause.error : undefined
+            )
+          ),
+          Option.getOrElse(() =>
+            new EventLogError({ method: "append", reason: "storage", message: "append transaction failed", cause: exit.cause })
+          )
+        )
+        yield* Effect.logError("event log: append batch failed", exit.cause)
+        yield* failAll(batch, error)
+      }
+    })
+
+    yield* Effect.forkScoped(Effect.forever(writerLoop))
+
+    const submit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      Effect.flatMap(Deferred.make<AppendResult, AppendError>(), (done) =>
+        Effect.zipRight(Queue.offer(queue, { request, done }), Deferred.await(done)))
+
+    const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) =>
+      submit({ streamId, expected, events })
+
+    const append: EventLogService["append"] = (streamId, expected, events) =>
+      Effect.flatMap(
+        Effect.forEach(events, (e) => {
+          const spec: NewEvent = isNewEvent(e) ? e : { event: e }
+          return Effect.map(withTraceIds(spec.metadata), (metadata): EncodedEvent => ({
+            eventId: spec.eventId ?? newEventId(),
+            ...encodeEvent(spec.event),
+            metadata
+          }))
+        }),
+        (encoded) => appendEncoded(streamId, expected, encoded)
+      ).pipe(Effect.withSpan("EventLog.append", { attributes: { streamId, count: events.length } }))
+
+    const readStreamRaw = (streamId: StreamId, fromVersion = 1) =>
+      Effect.gen(function*() {
+        const out: Array<RecordedEvent> = []
+        let next = fromVersion
+        while (true) {
+          const page = yield* storage.readStream(streamId, next, options.pageSize)
+          for (const row of page) out.push(row)
+          if (page.length < options.pageSize) return out as ReadonlyArray<RecordedEvent>
+          next = page[page.length - 1]!.streamVersion + 1
+        }
+      })
+
+    const subscribeRaw = (fromPosition: number, subscribeOptions?: SubscribeOptions): Stream.Stream<RecordedEvent, EventLogError> => {
+      const pageSize = subscribeOptions?.pageSize ?? options.pageSize
+      return Stream.unwrapScoped(Effect.gen(function*() {
+        // Subscribe to wake-ups before the first read, so a commit between a read and the wait is never missed.
+        const wakeups = yield* PubSub.subscribe(commits)
+        const external = yield* Queue.sliding<void>(1)
+        yield* storage.externalCommits.pipe(
+          Stream.runForEach(() => Queue.offer(external, undefined)),
+          Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notifications lost, polling", cause)),
+          Effect.forkScoped
+        )
+        const waitForCommit = Effect.raceFirst(
+          Effect.asVoid(Queue.take(wakeups)),
+          Queue.take(external)
+        ).pipe(
+          Effect.timeout(options.pollInterval),
+          Effect.ignore,
+          Effect.zipRight(Queue.takeAll(wakeups)),
+          Effect.zipRight(Queue.takeAll(external))
+        )
+        let cursor = Math.max(1, fromPosition)
+        const nextPage = Effect.gen(function*() {
+          while (true) {
+            const page = yield* storage.readAll(cursor, pageSize)
+            if (page.length > 0) {
+              cursor = page[page.length - 1]!.position + 1
+              return page
+            }
+            yield* waitForCommit
+          }
+        })
+        return Stream.repeatEffectChunk(Effect.map(nextPage, (page) => Chunk.unsafeFromArray(page)))
+      }))
+    }
+
+    const service: EventLogService = {
+      backend: storage.backend,
+      append,
+      appendEncoded,
+      readStream: (streamId, fromVersion) => Effect.flatMap(readStreamRaw(streamId, fromVersion), decodeAll),
+      readStreamRaw,
+      readAll: (fromPosition, limit) => Effect.flatMap(storage.readAll(Math.max(1, fromPosition), limit), decodeAll),
+      readAllRaw: (fromPosition, limit) => storage.readAll(Math.max(1, fromPosition), limit),
+      subscribeRaw,
+      subscribe: (fromPosition, subscribeOptions) =>
+        subscribeRaw(fromPosition, subscribeOptions).pipe(
+          Stream.mapChunksEffect((chunk) => Effect.map(decodeAll(Chunk.toReadonlyArray(chunk)), Chunk.unsafeFromArray))
+        ),
+      head: storage.head,
+      streamVersion: storage.streamVersion,
+      stats: storage.stats
+    }
+    return service
+  })
