@@ -45,6 +45,19 @@ export type RolloutId = typeof RolloutId.Type
 export const ApiKeyId = NonEmpty.pipe(Schema.brand("ApiKeyId"))
 export type ApiKeyId = typeof ApiKeyId.Type
 
+export const ModelName = NonEmpty.pipe(Schema.brand("ModelName"))
+export type ModelName = typeof ModelName.Type
+
+export const ToolName = NonEmpty.pipe(Schema.brand("ToolName"))
+export type ToolName = typeof ToolName.Type
+
+/** A safety detector rule, e.g. "secret.openai_key" or "injection.ignore_previous". */
+export const SafetyRuleId = NonEmpty.pipe(Schema.brand("SafetyRuleId"))
+export type SafetyRuleId = typeof SafetyRuleId.Type
+
+export const PolicyUpdateId = NonEmpty.pipe(Schema.brand("PolicyUpdateId"))
+export type PolicyUpdateId = typeof PolicyUpdateId.Type
+
 /** Global position in the log: 1, 2, 3, … with no gaps as seen by readers. */
 export const Position = Schema.Int.pipe(Schema.nonNegative(), Schema.brand("Position"))
 export type Position = typeof Position.Type
