@@ -1,0 +1,70 @@
+/**
+ * The SQLite database of a Tau process: one writer connection (WAL, explicit durability), migrated on start.
+ * Every subsystem writes through this one client; a second writer connection in the same process would
+ * deadlock on better-sqlite3's synchronous busy wait.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { FileSystem, Path } from "@effect/platform"
+import { SqlClient } from "@effect/sql"
+import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
+import { Config, Effect, Layer } from "effect"
+import type { ConfigError } from "effect"
+import { EventLogError } from "../Errors.ts"
+
+/** better-sqlite3 defaults to NORMAL in WAL mode, which can lose the last commits on power loss. */
+export type Synchronous = "FULL" | "NORMAL" | "OFF"
+
+export interface SqliteDatabaseOptions {
+  readonly filename: string
+  readonly synchronous?: Synchronous | undefined
+  /** How long a writer waits for another process's write lock before failing with reason "busy". */
+  readonly busyTimeoutMs?: number | undefined
+  readonly migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
+}
+
+export const isInMemory = (filename: string): boolean =>
+  filename === "" || filename === ":memory:" || filename.startsWith("file::memory:")
+
+const ensureParentDirectory = (filename: string) =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    if (isInMemory(filename) || filename.startsWith("file:")) return
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    yield* fs.makeDirectory(path.dirname(path.resolve(filename)), { recursive: true })
+  }))
+
+const prepare = (options: SqliteDatabaseOptions) =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+    yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`)
+    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord(options.migrations) })
+  }))
+
+export const layer = (
+  options: SqliteDatabaseOptions
+): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, EventLogError | ConfigError.ConfigError> =>
+  prepare(options).pipe(
+    Layer.provideMerge(SqliteClient.layer({ filename: options.filename })),
+    Layer.provide(ensureParentDirectory(options.filename)),
+    Layer.provide(NodeContext.layer),
+    Layer.mapError((error) =>
+      error._tag === "ConfigError" ? error : new EventLogError({
+        method: "migrate",
+        reason: "storage",
+        message: `cannot open SQLite database ${options.filename}: ${error.message}`,
+        cause: error
+      })
+    )
+  )
+
+/** Like `layer`, with durability read from TAU_SQLITE_SYNCHRONOUS (FULL, NORMAL or OFF; default FULL). */
+export const layerConfig = (
+  options: Omit<SqliteDatabaseOptions, "synchronous">
+): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, EventLogError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.literal("FULL", "NORMAL", "OFF")("TAU_SQLITE_SYNCHRONOUS").pipe(Config.withDefault("FULL" as const)),
+      (synchronous) => layer({ ...options, synchronous })
+    )
+  )

@@ -1,0 +1,234 @@
+/**
+ * LogStorage on SQLite. Writes go through the process's one SqlClient (see SqliteDatabase); reads use a
+ * second, read-only connection so catch-up never queues behind appends (WAL gives it its own snapshot).
+ * Hot paths use fixed SQL text (json_each for key lists, cached multi-row INSERTs) because every statement
+ * through the Effect client costs ~14 µs of CPU.
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { statSync } from "node:fs"
+import { Effect, Stream } from "effect"
+import type { Scope } from "effect"
+import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
+import type { EventRow, StoredIdentity } from "../AppendPlan.ts"
+import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
+import { EventLogError } from "../Errors.ts"
+import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
+import { isInMemory } from "./SqliteDatabase.ts"
+
+type Method = EventLogError["method"]
+
+const isBusy = (cause: unknown): boolean => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+}
+
+const toLogError = (method: Method) => (error: SqlError.SqlError) =>
+  new EventLogError({
+    method,
+    reason: isBusy(error.cause) ? "busy" : "storage",
+    message: error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message,
+    cause: error.cause
+  })
+
+interface EventRecordRow {
+  readonly position: number
+  readonly event_id: string
+  readonly stream_id: string
+  readonly stream_version: number
+  readonly type: string
+  readonly schema_version: number
+  readonly data: string
+  readonly metadata: string
+  readonly recorded_at: number
+}
+
+const COLUMNS = "position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at"
+const EMPTY_METADATA: EventMetadata = Object.freeze({})
+
+const toRecorded = (row: EventRecordRow): RecordedEvent => ({
+  position: row.position as Position,
+  eventId: row.event_id as EventId,
+  streamId: row.stream_id as StreamId,
+  streamVersion: row.stream_version as StreamVersion,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: JSON.parse(row.data),
+  metadata: row.metadata === "{}" ? EMPTY_METADATA : JSON.parse(row.metadata),
+  recordedAt: new Date(row.recorded_at)
+})
+
+const toRecordedAll = (rows: ReadonlyArray<EventRecordRow>): ReadonlyArray<RecordedEvent> => {
+  const out: Array<RecordedEvent> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) out[i] = toRecorded(rows[i]!)
+  return out
+}
+
+/** Rows per INSERT statement: 9 parameters each, well below SQLite's 32766 variable limit. */
+const INSERT_CHUNK = 1000
+const insertSql = new Map<number, string>()
+const insertText = (rows: number): string => {
+  let text = insertSql.get(rows)
+  if (text === undefined) {
+    text = `INSERT INTO tau_events (${COLUMNS}) VALUES ` + new Array(rows).fill("(?,?,?,?,?,?,?,?,?)").join(",")
+    insertSql.set(rows, text)
+  }
+  return text
+}
+
+/** Opens a read-only connection to the same file, closed with the scope. */
+const openReader = (filename: string) =>
+  SqliteClient.make({ filename, readonly: true, disableWAL: true }).pipe(
+    Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make)
+  )
+
+/** `filename` defaults to the writer client's file. */
+export const make = (
+  options?: { readonly filename?: string | undefined }
+): Effect.Effect<LogStorage, never, SqlClient.SqlClient | SqliteClient.SqliteClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const writer = yield* SqlClient.SqlClient
+    const filename = options?.filename ?? (yield* SqliteClient.SqliteClient).config.filename
+    const reader: SqlClient.SqlClient = isInMemory(filename) ? writer : yield* openReader(filename)
+
+    // A write as the transaction's first statement takes the write lock before any snapshot is read, so a
+    // concurrent writer in another process makes us wait (busy_timeout) instead of failing with BUSY_SNAPSHOT.
+    const takeWriteLock = writer.unsafe("DELETE FROM tau_events WHERE 0")
+
+    const tx: AppendTransaction = {
+      head: writer.unsafe<{ readonly head: number }>("SELECT coalesce(max(position), 0) AS head FROM tau_events").pipe(
+        Effect.map((rows) => rows[0]?.head ?? 0),
+        Effect.mapError(toLogError("append"))
+      ),
+      streamVersions: (streamIds) =>
+        writer.unsafe<{ readonly stream_id: string; readonly version: number }>(
+          "SELECT stream_id, max(stream_version) AS version FROM tau_events" +
+            " WHERE stream_id IN (SELECT value FROM json_each(?)) GROUP BY stream_id",
+          [JSON.stringify(streamIds)]
+        ).pipe(
+          Effect.map((rows) => new Map(rows.map((r) => [r.stream_id, r.version] as const))),
+          Effect.mapError(toLogError("append"))
+        ),
+      existing: (eventIds) =>
+        writer.unsafe<EventRecordRow>(
+          "SELECT position, event_id, stream_id, stream_version, type, schema_version, data FROM tau_events" +
+            " WHERE event_id IN (SELECT value FROM json_each(?))",
+          [JSON.stringify(eventIds)]
+        ).pipe(
+          Effect.map((rows) =>
+            new Map(rows.map((r): readonly [string, StoredIdentity] => [r.event_id, {
+              eventId: r.event_id as EventId,
+              position: r.position as Position,
+              streamId: r.stream_id as StreamId,
+              streamVersion: r.stream_version as StreamVersion,
+              type: r.type,
+              schemaVersion: r.schema_version,
+              data: r.data
+            }]))
+          ),
+          Effect.mapError(toLogError("append"))
+        ),
+      insert: (rows) => Effect.mapError(insertRows(rows), toLogError("append"))
+    }
+
+    const insertRows = (rows: ReadonlyArray<EventRow>) =>
+      Effect.gen(function*() {
+        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+          const end = Math.min(rows.length, start + INSERT_CHUNK)
+          const params: Array<string | number> = new Array((end - start) * 9)
+          let p = 0
+          for (let i = start; i < end; i++) {
+            const r = rows[i]!
+            params[p++] = r.position
+            params[p++] = r.eventId
+            params[p++] = r.streamId
+            params[p++] = r.streamVersion
+            params[p++] = r.type
+            params[p++] = r.schemaVersion
+            params[p++] = r.data
+            params[p++] = r.metadata
+            params[p++] = r.recordedAt.getTime()
+          }
+          yield* writer.unsafe(insertText(end - start), params).raw
+        }
+      })
+
+    const appendTransaction: LogStorage["appendTransaction"] = (body) =>
+      writer.withTransaction(
+        Effect.zipRight(Effect.mapError(takeWriteLock, toLogError("append")), body(tx))
+      ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toLogError("append")(e))))
+
+    const readAll: LogStorage["readAll"] = (fromPosition, limit) =>
+      reader.unsafe<EventRecordRow>(
+        `SELECT ${COLUMNS} FROM tau_events WHERE position >= ? ORDER BY position LIMIT ?`,
+        [fromPosition, limit]
+      ).pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
+
+    const readStream: LogStorage["readStream"] = (streamId, fromVersion, limit) =>
+      reader.unsafe<EventRecordRow>(
+        `SELECT ${COLUMNS} FROM tau_events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
+        [streamId, fromVersion, limit]
+      ).pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
+
+    const head = reader.unsafe<{ readonly head: number }>("SELECT coalesce(max(position), 0) AS head FROM tau_events").pipe(
+      Effect.map((rows) => (rows[0]?.head ?? 0) as Position),
+      Effect.mapError(toLogError("read"))
+    )
+
+    const streamVersion: LogStorage["streamVersion"] = (streamId) =>
+      reader.unsafe<{ readonly version: number }>(
+        "SELECT coalesce(max(stream_version), 0) AS version FROM tau_events WHERE stream_id = ?",
+        [streamId]
+      ).pipe(
+        Effect.map((rows) => (rows[0]?.version ?? 0) as StreamVersion),
+        Effect.mapError(toLogError("read"))
+      )
+
+    const walBytes = Effect.sync(() => {
+      if (isInMemory(filename)) return 0
+      try {
+        return statSync(`${filename}-wal`).size
+      } catch {
+        return 0
+      }
+    })
+
+    const stats: Effect.Effect<LogStats, EventLogError> = Effect.gen(function*() {
+      // One read transaction, so the counts agree with each other.
+      const [totals, byType, pages, wal] = yield* reader.withTransaction(Effect.all([
+        reader.unsafe<{ readonly events: number; readonly streams: number; readonly head: number }>(
+          "SELECT count(*) AS events, count(DISTINCT stream_id) AS streams, coalesce(max(position), 0) AS head FROM tau_events"
+        ),
+        reader.unsafe<{ readonly type: string; readonly count: number }>(
+          "SELECT type, count(*) AS count FROM tau_events GROUP BY type ORDER BY count DESC, type"
+        ),
+        reader.unsafe<{ readonly bytes: number }>(
+          "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
+        ),
+        walBytes
+      ]))
+      const t = totals[0]
+      return {
+        events: t?.events ?? 0,
+        streams: t?.streams ?? 0,
+        head: t?.head ?? 0,
+        bytes: (pages[0]?.bytes ?? 0) + wal,
+        byType: byType.map((r) => ({ type: r.type, count: r.count }))
+      }
+    }).pipe(Effect.mapError(toLogError("stats")))
+
+    const storage: LogStorage = {
+      backend: "sqlite",
+      appendTransaction,
+      readAll,
+      readStream,
+      head,
+      streamVersion,
+      stats,
+      externalCommits: Stream.never,
+      announce: () => Effect.void
+    }
+    return storage
+  })
