@@ -118,7 +118,7 @@ export const planBatch = (
         schemaVersion: event.schemaVersion,
         data: event.data,
         metadata: JSON.stringify(event.metadata),
-        recordedAt
+        recordedAt: event.recordedAt ?? recordedAt
       }
       rows.push(row)
       known.set(event.eventId, row)

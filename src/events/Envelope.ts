@@ -51,6 +51,8 @@ export interface EncodedEvent {
   /** JSON text of the encoded event without its tag. Compared byte for byte for idempotent retries. */
   readonly data: string
   readonly metadata: EventMetadata
+  /** Kept by `tau log import`; defaults to the commit time. */
+  readonly recordedAt?: Date | undefined
 }
 
 /** Outcome of one append call. */

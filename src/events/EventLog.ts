@@ -4,7 +4,7 @@
  * chosen by configuration, not fixed.
  */
 import { Context } from "effect"
-import type { Effect, Stream } from "effect"
+import type { Effect, Either, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
 import type { AppendError, EventDecodeError, EventLogError } from "./Errors.ts"
@@ -18,6 +18,12 @@ export interface NewEvent {
   readonly eventId?: EventId | undefined
   /** Trace and span ids default to the current span's. */
   readonly metadata?: EventMetadata | undefined
+}
+
+export interface EncodedAppend {
+  readonly streamId: StreamId
+  readonly expected: ExpectedVersion
+  readonly events: ReadonlyArray<EncodedEvent>
 }
 
 export interface SubscribeOptions {
@@ -42,6 +48,13 @@ export interface EventLogService {
     expected: ExpectedVersion,
     events: ReadonlyArray<EncodedEvent>
   ) => Effect.Effect<AppendResult, AppendError>
+  /**
+   * Several encoded appends, queued together in this order, so group commit assigns positions in this order.
+   * Each request still succeeds or fails on its own (not atomic across requests).
+   */
+  readonly appendEncodedBatch: (
+    requests: ReadonlyArray<EncodedAppend>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<AppendResult, AppendError>>>
   readonly readStream: (
     streamId: StreamId,
     fromVersion?: number

@@ -133,6 +133,14 @@ export const makeEventLog = (
     const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) =>
       submit({ streamId, expected, events })
 
+    const appendEncodedBatch: EventLogService["appendEncodedBatch"] = (requests) =>
+      Effect.gen(function*() {
+        const pending: Array<Pending> = []
+        for (const request of requests) pending.push({ request, done: yield* Deferred.make<AppendResult, AppendError>() })
+        yield* Queue.offerAll(queue, pending)
+        return yield* Effect.forEach(pending, (p) => Effect.either(Deferred.await(p.done)))
+      })
+
     const append: EventLogService["append"] = (streamId, expected, events) =>
       Effect.flatMap(
         Effect.forEach(events, (e) => {
@@ -197,6 +205,7 @@ export const makeEventLog = (
       backend: storage.backend,
       append,
       appendEncoded,
+      appendEncodedBatch,
       readStream: (streamId, fromVersion) => Effect.flatMap(readStreamRaw(streamId, fromVersion), decodeAll),
       readStreamRaw,
       readAll: (fromPosition, limit) => Effect.flatMap(storage.readAll(Math.max(1, fromPosition), limit), decodeAll),
