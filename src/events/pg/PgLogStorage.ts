@@ -1,0 +1,241 @@
+/**
+ * The PostgreSQL backend of the event log (LogStorage primitives; EventLogCore does the rest).
+ *
+ * Ordering guarantee. Every append transaction first locks the single row of `tau_log_head`
+ * (`SELECT … FOR UPDATE`), reads the committed head from it, and numbers its rows head+1, head+2, … gap-free.
+ * The row lock is released only after the commit is visible to other snapshots, so transactions commit in
+ * position order: any snapshot that contains position n+1 also contains n. A reader paging by
+ * `position >= cursor` can therefore never pass an event that later commits with a lower position.
+ * (Under READ COMMITTED a waiter's `FOR UPDATE` re-reads the latest committed row version, so the head it
+ * sees includes the transaction it waited for; later statements take fresh snapshots.)
+ * See docs/storage-postgres.md.
+ */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, PubSub, RcRef, Schedule, Stream } from "effect"
+import type { Scope } from "effect"
+import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
+import type { EventRow, StoredIdentity } from "../AppendPlan.ts"
+import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
+import { EventLogError } from "../Errors.ts"
+import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
+
+/** NOTIFY channel; the payload is the new head position. */
+export const commitChannel = "tau_events"
+
+type Method = EventLogError["method"]
+
+/** SQLSTATEs that mean "try again later": serialization failure, deadlock, lock_timeout, statement_timeout. */
+const busyStates = new Set(["40001", "40P01", "55P03", "57014"])
+
+const sqlState = (error: SqlError): string | undefined => {
+  const cause: unknown = error.cause
+  return typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : undefined
+}
+
+const causeMessage = (error: SqlError): string =>
+  error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
+
+export const toEventLogError = (method: Method) => (error: SqlError): EventLogError => {
+  const state = sqlState(error)
+  return new EventLogError({
+    method,
+    reason: state !== undefined && busyStates.has(state) ? "busy" : "storage",
+    message: state === undefined ? causeMessage(error) : `${causeMessage(error)} (SQLSTATE ${state})`,
+    cause: error
+  })
+}
+
+/** pg returns BIGINT as a string; positions stay below 2^53, so Number is exact. */
+const toRecorded = (r: ReadonlyArray<unknown>): RecordedEvent => ({
+  position: Number(r[0]) as Position,
+  eventId: r[1] as EventId,
+  streamId: r[2] as StreamId,
+  streamVersion: Number(r[3]) as StreamVersion,
+  type: r[4] as string,
+  schemaVersion: Number(r[5]),
+  data: JSON.parse(r[6] as string),
+  metadata: JSON.parse(r[7] as string) as EventMetadata,
+  recordedAt: r[8] instanceof Date ? r[8] : new Date(r[8] as string)
+})
+
+const toRecordedAll = (rows: ReadonlyArray<ReadonlyArray<unknown>>): ReadonlyArray<RecordedEvent> => {
+  const out: Array<RecordedEvent> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) out[i] = toRecorded(rows[i]!)
+  return out
+}
+
+export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlClient | PgClient.PgClient | Scope.Scope> =
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const pg = yield* PgClient.PgClient
+
+    const columns = sql.literal(
+      "position, event_id, stream_id, stream_version, type, schema_version, data::text, metadata::text, recorded_at"
+    )
+
+    const transaction = (head: number): AppendTransaction => ({
+      head: Effect.succeed(head),
+      streamVersions: (streamIds) =>
+        sql`SELECT s.id, (SELECT e.stream_version FROM tau_events e WHERE e.stream_id = s.id
+              ORDER BY e.stream_version DESC LIMIT 1)
+            FROM unnest(${streamIds}::text[]) AS s(id)`.values.pipe(
+          Effect.map((rows) => {
+            const versions = new Map<string, number>()
+            for (const [id, version] of rows) if (version !== null) versions.set(id as string, Number(version))
+            return versions as ReadonlyMap<string, number>
+          }),
+          Effect.mapError(toEventLogError("append"))
+        ),
+      existing: (eventIds) =>
+        sql`SELECT event_id, position, stream_id, stream_version, type, schema_version, data::text
+            FROM tau_events WHERE event_id = ANY(${eventIds}::text[])`.values.pipe(
+          Effect.map((rows) => {
+            const found = new Map<string, StoredIdentity>()
+            for (const r of rows) {
+              found.set(r[0] as string, {
+                eventId: r[0] as EventId,
+                position: Number(r[1]) as Position,
+                streamId: r[2] as StreamId,
+                streamVersion: Number(r[3]) as StreamVersion,
+                type: r[4] as string,
+                schemaVersion: Number(r[5]),
+                data: r[6] as string
+              })
+            }
+            return found as ReadonlyMap<string, StoredIdentity>
+          }),
+          Effect.mapError(toEventLogError("append"))
+        ),
+      insert: (rows) => insertRows(rows)
+    })
+
+    // One statement per batch whatever its size (constant text, so the server can reuse its plan): insert
+    // from unnested arrays, move the head, and queue the wake-up. NOTIFY inside the transaction is delivered
+    // only on commit, so no listener is woken for a rolled-back batch; `announce` has nothing left to do.
+    const insertRows = (rows: ReadonlyArray<EventRow>) => {
+      const n = rows.length
+      const positions = new Array<number>(n)
+      const eventIds = new Array<string>(n)
+      const streamIds = new Array<string>(n)
+      const versions = new Array<number>(n)
+      const types = new Array<string>(n)
+      const schemaVersions = new Array<number>(n)
+      const data = new Array<string>(n)
+      const metadata = new Array<string>(n)
+      const recordedAt = new Array<string>(n)
+      let head = 0
+      for (let i = 0; i < n; i++) {
+        const row = rows[i]!
+        positions[i] = row.position
+        eventIds[i] = row.eventId
+        streamIds[i] = row.streamId
+        versions[i] = row.streamVersion
+        types[i] = row.type
+        schemaVersions[i] = row.schemaVersion
+        data[i] = row.data
+        metadata[i] = row.metadata
+        recordedAt[i] = row.recordedAt.toISOString()
+        if (row.position > head) head = row.position
+      }
+      return sql`WITH inserted AS (
+          INSERT INTO tau_events
+            (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+          SELECT * FROM unnest(${positions}::bigint[], ${eventIds}::text[], ${streamIds}::text[], ${versions}::int[],
+            ${types}::text[], ${schemaVersions}::int[], ${data}::json[], ${metadata}::json[], ${recordedAt}::timestamptz[])
+        ), moved AS (
+          UPDATE tau_log_head SET position = ${head}::bigint WHERE id = 1
+        )
+        SELECT pg_notify(${commitChannel}, ${String(head)})`.pipe(
+        Effect.asVoid,
+        Effect.mapError(toEventLogError("append"))
+      )
+    }
+
+    const appendTransaction: LogStorage["appendTransaction"] = (body) =>
+      sql.withTransaction(
+        Effect.flatMap(
+          // The global append lock: first statement of the transaction, held until commit.
+          sql`SELECT position FROM tau_log_head WHERE id = 1 FOR UPDATE`.values.pipe(
+            Effect.mapError(toEventLogError("append"))
+          ),
+          (rows) =>
+            rows[0] === undefined
+              ? Effect.fail(
+                new EventLogError({ method: "append", reason: "invalid", message: "tau_log_head has no row: schema damaged" })
+              )
+              : body(transaction(Number(rows[0][0])))
+        )
+      ).pipe(
+        Effect.catchTag("SqlError", (error) => Effect.fail(toEventLogError("append")(error)))
+      )
+
+    const readAll = (fromPosition: number, limit: number) =>
+      sql`SELECT ${columns} FROM tau_events WHERE position >= ${fromPosition} ORDER BY position LIMIT ${limit}`.values.pipe(Effect.map(toRecordedAll), Effect.mapError(toEventLogError("read")))
+
+    const readStream = (streamId: StreamId, fromVersion: number, limit: number) =>
+      sql`SELECT ${columns} FROM tau_events WHERE stream_id = ${streamId} AND stream_version >= ${fromVersion}
+          ORDER BY stream_version LIMIT ${limit}`.values.pipe(Effect.map(toRecordedAll), Effect.mapError(toEventLogError("read")))
+
+    const head = sql`SELECT position FROM tau_log_head WHERE id = 1`.values.pipe(
+      Effect.map((rows) => Number(rows[0]?.[0] ?? 0) as Position),
+      Effect.mapError(toEventLogError("read"))
+    )
+
+    const streamVersion = (streamId: StreamId) =>
+      sql`SELECT stream_version FROM tau_events WHERE stream_id = ${streamId}
+          ORDER BY stream_version DESC LIMIT 1`.values.pipe(
+        Effect.map((rows) => Number(rows[0]?.[0] ?? 0) as StreamVersion),
+        Effect.mapError(toEventLogError("read"))
+      )
+
+    const stats: Effect.Effect<LogStats, EventLogError> = Effect.gen(function*() {
+      // Every stream has exactly one version-1 row, so counting those counts streams in the same scan.
+      const [totals] = yield* sql`SELECT count(*), count(*) FILTER (WHERE stream_version = 1),
+          (SELECT position FROM tau_log_head WHERE id = 1), pg_total_relation_size('tau_events')
+        FROM tau_events`.values
+      const byType = yield* sql`SELECT type, count(*) FROM tau_events GROUP BY type ORDER BY count(*) DESC, type`.values
+      return {
+        events: Number(totals?.[0] ?? 0),
+        streams: Number(totals?.[1] ?? 0),
+        head: Number(totals?.[2] ?? 0),
+        bytes: Number(totals?.[3] ?? 0),
+        byType: byType.map(([type, count]) => ({ type: type as string, count: Number(count) }))
+      }
+    }).pipe(Effect.mapError(toEventLogError("stats")))
+
+    // One LISTEN shared by every subscriber of this log: @effect/sql-pg's `listen` UNLISTENs the channel when
+    // any one of its streams ends, which would silently stop wake-ups for the others. Lives while anyone listens.
+    const hub = yield* RcRef.make({
+      acquire: Effect.gen(function*() {
+        const wakeups = yield* Effect.acquireRelease(PubSub.sliding<void>(1), PubSub.shutdown)
+        yield* pg.listen(commitChannel).pipe(
+          Stream.runForEach(() => PubSub.publish(wakeups, undefined)),
+          Effect.tapErrorCause((cause) => Effect.logWarning("event log: LISTEN failed, retrying", cause)),
+          Effect.retry(Schedule.spaced("1 second")),
+          Effect.forkScoped
+        )
+        return wakeups
+      })
+    })
+
+    const externalCommits: Stream.Stream<void, EventLogError> = Stream.unwrapScoped(
+      Effect.map(RcRef.get(hub), (wakeups) => Stream.fromPubSub(wakeups))
+    )
+
+    const storage: LogStorage = {
+      backend: "postgres",
+      appendTransaction,
+      readAll,
+      readStream,
+      head,
+      streamVersion,
+      stats,
+      externalCommits,
+      announce: () => Effect.void
+    }
+    return storage
+  })
