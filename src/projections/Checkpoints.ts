@@ -1,0 +1,104 @@
+/**
+ * SQL of the runner's own tables (created by migration 0002): checkpoints and dead letters.
+ * Every function runs in the caller's transaction when there is one.
+ */
+import { Clock, Effect, Option, Schema } from "effect"
+import { SqlClient } from "@effect/sql"
+import type { RecordedEvent } from "../events/Envelope.ts"
+import { DeadLetter } from "./Projection.ts"
+import { SqlInt, SqlTimestamp } from "./SqlValues.ts"
+
+export interface Checkpoint {
+  readonly name: string
+  readonly version: number
+  readonly position: number
+}
+
+const CheckpointRow = Schema.Struct({ name: Schema.String, version: SqlInt, position: SqlInt })
+const decodeCheckpoints = Schema.decodeUnknown(Schema.Array(CheckpointRow))
+
+const DeadLetterRow = Schema.Struct({
+  name: Schema.String,
+  position: SqlInt,
+  event_id: Schema.String,
+  type: Schema.String,
+  error: Schema.String,
+  recorded_at: SqlTimestamp
+})
+const decodeDeadLetters = Schema.decodeUnknown(Schema.Array(DeadLetterRow))
+
+const CountRow = Schema.Struct({ name: Schema.String, count: SqlInt })
+const decodeCounts = Schema.decodeUnknown(Schema.Array(CountRow))
+
+/** The checkpoint of `name`, locked until the transaction ends (a row lock on PostgreSQL, the write lock on SQLite). */
+export const lockCheckpoint = (name: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql.onDialectOrElse({
+      pg: () => sql`SELECT name, version, position FROM tau_projection_checkpoints WHERE name = ${name} FOR UPDATE`,
+      // A write first takes SQLite's write lock before any snapshot is read, so another process's concurrent
+      // writer makes us wait (busy_timeout) instead of failing later with BUSY_SNAPSHOT.
+      orElse: () =>
+        Effect.zipRight(
+          sql`DELETE FROM tau_projection_checkpoints WHERE 0`,
+          sql`SELECT name, version, position FROM tau_projection_checkpoints WHERE name = ${name}`
+        )
+    })
+    const decoded = yield* Effect.orDie(decodeCheckpoints(rows))
+    return Option.fromNullable(decoded[0])
+  })
+
+export const allCheckpoints = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql`SELECT name, version, position FROM tau_projection_checkpoints`
+  const decoded = yield* Effect.orDie(decodeCheckpoints(rows))
+  return new Map(decoded.map((c): [string, Checkpoint] => [c.name, c]))
+})
+
+export const writeCheckpoint = (checkpoint: Checkpoint) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+    yield* sql`INSERT INTO tau_projection_checkpoints (name, version, position, updated_at)
+      VALUES (${checkpoint.name}, ${checkpoint.version}, ${checkpoint.position}, ${now})
+      ON CONFLICT (name) DO UPDATE SET
+        version = excluded.version, position = excluded.position, updated_at = excluded.updated_at`
+  })
+
+export const recordDeadLetter = (name: string, row: RecordedEvent, error: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+    yield* sql`INSERT INTO tau_projection_dead_letters (name, position, event_id, type, error, recorded_at)
+      VALUES (${name}, ${row.position}, ${row.eventId}, ${row.type}, ${error}, ${now})
+      ON CONFLICT (name, position) DO UPDATE SET error = excluded.error, recorded_at = excluded.recorded_at`
+  })
+
+export const clearDeadLetters = (name: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM tau_projection_dead_letters WHERE name = ${name}`)
+
+export const deadLetterCounts = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql`SELECT name, COUNT(*) AS count FROM tau_projection_dead_letters GROUP BY name`
+  const decoded = yield* Effect.orDie(decodeCounts(rows))
+  return new Map(decoded.map((r): [string, number] => [r.name, r.count]))
+})
+
+export const listDeadLetters = (name: string | undefined) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* (name === undefined
+      ? sql`SELECT * FROM tau_projection_dead_letters ORDER BY name, position`
+      : sql`SELECT * FROM tau_projection_dead_letters WHERE name = ${name} ORDER BY position`)
+    const decoded = yield* Effect.orDie(decodeDeadLetters(rows))
+    return decoded.map((r) =>
+      new DeadLetter({
+        name: r.name,
+        position: r.position,
+        eventId: r.event_id,
+        type: r.type,
+        error: r.error,
+        recordedAt: r.recorded_at
+      })
+    )
+  })

@@ -1,0 +1,263 @@
+/**
+ * Runs projections: prepares them on start (a changed version rebuilds from position 1), keeps them live by
+ * following the log from their checkpoint, and offers status, catch-up and rebuild to the CLI and admin API.
+ *
+ * Every page of events goes through `processPage` (one transaction: the projection's writes and its checkpoint),
+ * so a projection is updated exactly once per event whatever crashes or restarts in between.
+ */
+import { Chunk, Config, Effect, FiberMap, Layer, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
+import { SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
+import type { RecordedEvent } from "../events/Envelope.ts"
+import { EventLog } from "../events/EventLog.ts"
+import {
+  allCheckpoints,
+  clearDeadLetters,
+  deadLetterCounts,
+  listDeadLetters,
+  lockCheckpoint,
+  writeCheckpoint
+} from "./Checkpoints.ts"
+import { ProjectionNotFound, ProjectionStatus } from "./Projection.ts"
+import type { Projection, ProjectionState } from "./Projection.ts"
+import { processPage } from "./ProjectionPage.ts"
+import { RegisteredProjections } from "./projections.ts"
+
+export const ProjectionRunnerConfig = Config.all({
+  /** Most events applied per transaction. */
+  pageSize: Config.integer("TAU_PROJECTION_PAGE_SIZE").pipe(
+    Config.validate({ message: "must be between 1 and 10000", validation: (n) => n >= 1 && n <= 10_000 }),
+    Config.withDefault(500)
+  )
+})
+
+/** Retries a failed live loop (database unreachable, …): 200 ms doubling, capped at 30 s, jittered. */
+const retrySchedule = Schedule.exponential("200 millis").pipe(
+  Schedule.either(Schedule.spaced("30 seconds")),
+  Schedule.jittered
+)
+
+interface Slot {
+  readonly projection: Projection
+  readonly state: Ref.Ref<ProjectionState>
+  /** Last position this process saw committed; `waitFor` watches it. */
+  readonly checkpoint: SubscriptionRef.SubscriptionRef<number>
+  /** One processor per projection in this process (live fibre, catch-up, rebuild). */
+  readonly lock: Effect.Semaphore
+}
+
+const make = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const log = yield* EventLog
+  const projections = yield* RegisteredProjections
+  const { pageSize } = yield* ProjectionRunnerConfig
+
+  const names = new Set(projections.map((p) => p.name))
+  if (names.size !== projections.length) return yield* Effect.dieMessage("projection names must be unique")
+
+  const slots: ReadonlyArray<Slot> = yield* Effect.forEach(projections, (projection) =>
+    Effect.all({
+      projection: Effect.succeed(projection),
+      state: Ref.make<ProjectionState>("stopped"),
+      checkpoint: SubscriptionRef.make(0),
+      lock: Effect.makeSemaphore(1)
+    }))
+  const live = yield* FiberMap.make<string>()
+  const withSql = Effect.provideService(SqlClient.SqlClient, sql)
+
+  const select = (name: string | undefined) => {
+    if (name === undefined) return Effect.succeed(slots)
+    const slot = slots.find((s) => s.projection.name === name)
+    return slot === undefined ? Effect.fail(new ProjectionNotFound({ name })) : Effect.succeed([slot])
+  }
+
+  const resetTables = ({ projection }: Slot) =>
+    Effect.gen(function*() {
+      yield* projection.teardown
+      yield* projection.setup
+      yield* clearDeadLetters(projection.name)
+      yield* writeCheckpoint({ name: projection.name, version: projection.version, position: 0 })
+    })
+
+  /** The checkpoint to continue from; first resets the projection if it has none or its version changed. */
+  const prepare = (slot: Slot) =>
+    sql.withTransaction(Effect.gen(function*() {
+      const { name, version } = slot.projection
+      const stored = yield* lockCheckpoint(name)
+      if (Option.isSome(stored) && stored.value.version === version) return stored.value.position
+      yield* Effect.logInfo(
+        Option.match(stored, {
+          onNone: () => `projection ${name}: new, building from position 1`,
+          onSome: (s) => `projection ${name}: version ${s.version} -> ${version}, rebuilding from position 1`
+        })
+      )
+      yield* resetTables(slot)
+      return 0
+    })).pipe(withSql, Effect.tap((position) => SubscriptionRef.set(slot.checkpoint, position)))
+
+  const reset = (slot: Slot) =>
+    sql.withTransaction(Effect.zipRight(lockCheckpoint(slot.projection.name), resetTables(slot))).pipe(
+      withSql,
+      Effect.zipRight(SubscriptionRef.set(slot.checkpoint, 0))
+    )
+
+  const applyPage = (slot: Slot, rows: ReadonlyArray<RecordedEvent>, cursor: number) =>
+    processPage(slot.projection, rows, cursor).pipe(
+      withSql,
+      Effect.tap((result) => SubscriptionRef.set(slot.checkpoint, result.position)),
+      Effect.map((result) => result.position)
+    )
+
+  /** Applies everything up to the head as of now. Caller holds the slot's lock. */
+  const drain = (slot: Slot) =>
+    Effect.gen(function*() {
+      const target = yield* log.head
+      let cursor = yield* prepare(slot)
+      while (cursor < target) {
+        const rows = yield* log.readAllRaw(cursor + 1, pageSize)
+        if (rows.length === 0) break
+        cursor = yield* applyPage(slot, rows, cursor).pipe(Effect.catchTag("CheckpointMoved", () => prepare(slot)))
+      }
+      return cursor
+    })
+
+  const awaitPosition = (slot: Slot, position: number) =>
+    slot.checkpoint.changes.pipe(
+      Stream.filter((n) => n >= position),
+      Stream.take(1),
+      Stream.runDrain
+    )
+
+  /** One subscription from the checkpoint; ends only by failing (CheckpointMoved, storage errors). */
+  const follow = (slot: Slot) =>
+    Effect.gen(function*() {
+      yield* Ref.set(slot.state, "catching-up")
+      let cursor = yield* slot.lock.withPermits(1)(prepare(slot))
+      const target = yield* log.head
+      if (cursor >= target) yield* Ref.set(slot.state, "live")
+      yield* log.subscribeRaw(cursor + 1, { pageSize }).pipe(
+        Stream.runForEachChunk((chunk) =>
+          Effect.gen(function*() {
+            const rows = Chunk.toReadonlyArray(chunk)
+            for (let i = 0; i < rows.length; i += pageSize) {
+              cursor = yield* slot.lock.withPermits(1)(applyPage(slot, rows.slice(i, i + pageSize), cursor))
+              if (cursor >= target) yield* Ref.set(slot.state, "live")
+            }
+          })
+        )
+      )
+    })
+
+  const liveLoop = (slot: Slot) =>
+    follow(slot).pipe(
+      Effect.catchTag("CheckpointMoved", (moved) =>
+        Effect.logInfo(`projection checkpoint moved (${moved.reason}) by another processor; resubscribing`)),
+      Effect.sandbox,
+      Effect.tapError((cause) => Effect.logError("projection loop failed; retrying", cause)),
+      Effect.retry(retrySchedule),
+      Effect.forever,
+      Effect.ensuring(Ref.set(slot.state, "stopped")),
+      Effect.annotateLogs({ service: "ProjectionRunner", projection: slot.projection.name })
+    )
+
+  const startSlot = (slot: Slot) =>
+    Effect.gen(function*() {
+      if (yield* FiberMap.has(live, slot.projection.name)) return
+      yield* FiberMap.run(live, slot.projection.name, liveLoop(slot))
+    })
+
+  const stopSlot = (slot: Slot) => FiberMap.remove(live, slot.projection.name)
+
+  /** Storage failures of our own tables are defects for callers (STYLE rule 4); the live loop retries them. */
+  const sqlDefects = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
+    Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
+
+  /** Starts the live fibres of `name` (or all); a no-op for those already running. */
+  const startLive = Effect.fn("ProjectionRunner.startLive")(function*(name?: string) {
+    yield* Effect.forEach(yield* select(name), startSlot, { discard: true })
+  })
+
+  const stopLive = Effect.fn("ProjectionRunner.stopLive")(function*(name?: string) {
+    yield* Effect.forEach(yield* select(name), stopSlot, { discard: true })
+  })
+
+  /** Returns once `name` (or every projection) has applied the log up to its head as of the call. */
+  const catchUp = Effect.fn("ProjectionRunner.catchUp")(function*(name?: string) {
+    for (const slot of yield* select(name)) {
+      if (yield* FiberMap.has(live, slot.projection.name)) {
+        yield* awaitPosition(slot, yield* log.head)
+        continue
+      }
+      yield* Ref.set(slot.state, "catching-up")
+      yield* slot.lock.withPermits(1)(drain(slot)).pipe(Effect.ensuring(Ref.set(slot.state, "stopped")))
+    }
+  }, sqlDefects)
+
+  /** Drops and rebuilds `name` (or all) from position 1, pausing its live fibre meanwhile. */
+  const rebuild = Effect.fn("ProjectionRunner.rebuild")(function*(name?: string) {
+    for (const slot of yield* select(name)) {
+      const wasLive = yield* FiberMap.has(live, slot.projection.name)
+      yield* stopSlot(slot)
+      yield* Effect.logInfo(`projection ${slot.projection.name}: rebuilding from position 1`)
+      yield* Ref.set(slot.state, "rebuilding")
+      yield* slot.lock.withPermits(1)(Effect.zipRight(reset(slot), drain(slot))).pipe(
+        Effect.ensuring(wasLive ? startSlot(slot) : Ref.set(slot.state, "stopped"))
+      )
+    }
+  }, sqlDefects)
+
+  /** Waits (without driving anything) until `name` (or every projection) has applied `position`. */
+  const waitFor = Effect.fn("ProjectionRunner.waitFor")(function*(position: number, name?: string) {
+    yield* Effect.forEach(yield* select(name), (slot) => awaitPosition(slot, position), { discard: true })
+  })
+
+  const status = Effect.fn("ProjectionRunner.status")(function*() {
+    const head = yield* log.head
+    const checkpoints = yield* withSql(allCheckpoints)
+    const deadLetters = yield* withSql(deadLetterCounts)
+    return yield* Effect.forEach(slots, ({ projection, state }) =>
+      Effect.map(Ref.get(state), (state) => {
+        const stored = checkpoints.get(projection.name)
+        const position = stored !== undefined && stored.version === projection.version ? stored.position : 0
+        return new ProjectionStatus({
+          name: projection.name,
+          version: projection.version,
+          position,
+          head,
+          lag: Math.max(0, head - position),
+          deadLetters: deadLetters.get(projection.name) ?? 0,
+          state
+        })
+      }))
+  }, sqlDefects)
+
+  const deadLetters = Effect.fn("ProjectionRunner.deadLetters")(function*(name?: string) {
+    if (name !== undefined) yield* select(name)
+    return yield* withSql(listDeadLetters(name))
+  }, sqlDefects)
+
+  yield* Effect.forEach(slots, prepare, { discard: true })
+
+  return {
+    projections: slots.map((s) => s.projection),
+    status,
+    catchUp,
+    rebuild,
+    waitFor,
+    deadLetters,
+    startLive,
+    stopLive
+  } as const
+})
+
+/**
+ * `ProjectionRunner.Default` prepares the projections but runs nothing in the background (one-shot CLI
+ * commands call `catchUp`); `ProjectionRunner.Live` also keeps every projection live for the layer's lifetime.
+ */
+export class ProjectionRunner extends Effect.Service<ProjectionRunner>()("tau/projections/ProjectionRunner", {
+  scoped: make
+}) {
+  static readonly Live = Layer.effectDiscard(Effect.flatMap(ProjectionRunner, (runner) => runner.startLive())).pipe(
+    Layer.provideMerge(ProjectionRunner.Default)
+  )
+}

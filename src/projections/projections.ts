@@ -1,0 +1,14 @@
+/**
+ * The built-in projections, in the order the runner starts them. Later features add theirs here.
+ * Override the set (tests, embedders) with `Layer.succeed(RegisteredProjections, [...])`.
+ */
+import { Context } from "effect"
+import type { Projection } from "./Projection.ts"
+import { StreamsProjection } from "./StreamsProjection.ts"
+
+export const builtinProjections: ReadonlyArray<Projection> = [StreamsProjection]
+
+export class RegisteredProjections extends Context.Reference<RegisteredProjections>()(
+  "tau/projections/RegisteredProjections",
+  { defaultValue: (): ReadonlyArray<Projection> => builtinProjections }
+) {}
