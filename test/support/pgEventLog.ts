@@ -5,7 +5,7 @@
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Redacted } from "effect"
 import type { Scope } from "effect"
-import { EventId, newEventId, StreamId } from "../../src/domain/Ids.ts"
+import { EventId, newEventId, StreamId, StreamVersion } from "../../src/domain/Ids.ts"
 import type { EncodedEvent } from "../../src/events/Envelope.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import type { EventLogService } from "../../src/events/EventLog.ts"
@@ -45,3 +45,4 @@ export const encoded = (n: number, eventId: EventId = newEventId()): EncodedEven
 
 export const stream = (name: string): StreamId => StreamId.make(name)
 export const eventId = (name: string): EventId => EventId.make(name)
+export const v = (n: number): StreamVersion => StreamVersion.make(n)
