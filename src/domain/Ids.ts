@@ -6,13 +6,16 @@ import { uuidv7 } from "./Uuid.ts"
 
 const NonEmpty = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(256))
 
+/** Ids that become part of a stream id (`session-<id>`, `prompt-<name>`, …) use the stream id's alphabet. */
+const StreamKey = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.:@-]{1,200}$/))
+
 export const EventId = NonEmpty.pipe(Schema.brand("EventId"))
 export type EventId = typeof EventId.Type
 
 export const StreamId = NonEmpty.pipe(Schema.pattern(/^[A-Za-z0-9_.:@-]+(-[A-Za-z0-9_.:@-]+)*$/), Schema.brand("StreamId"))
 export type StreamId = typeof StreamId.Type
 
-export const SessionId = NonEmpty.pipe(Schema.brand("SessionId"))
+export const SessionId = StreamKey.pipe(Schema.brand("SessionId"))
 export type SessionId = typeof SessionId.Type
 
 export const TurnId = NonEmpty.pipe(Schema.brand("TurnId"))
@@ -21,10 +24,10 @@ export type TurnId = typeof TurnId.Type
 export const ToolCallId = NonEmpty.pipe(Schema.brand("ToolCallId"))
 export type ToolCallId = typeof ToolCallId.Type
 
-export const MemoryId = NonEmpty.pipe(Schema.brand("MemoryId"))
+export const MemoryId = StreamKey.pipe(Schema.brand("MemoryId"))
 export type MemoryId = typeof MemoryId.Type
 
-export const PromptName = NonEmpty.pipe(Schema.brand("PromptName"))
+export const PromptName = StreamKey.pipe(Schema.brand("PromptName"))
 export type PromptName = typeof PromptName.Type
 
 export const PromptVersionId = NonEmpty.pipe(Schema.brand("PromptVersionId"))
@@ -36,7 +39,7 @@ export type HeuristicId = typeof HeuristicId.Type
 export const BulletinId = NonEmpty.pipe(Schema.brand("BulletinId"))
 export type BulletinId = typeof BulletinId.Type
 
-export const ExperimentId = NonEmpty.pipe(Schema.brand("ExperimentId"))
+export const ExperimentId = StreamKey.pipe(Schema.brand("ExperimentId"))
 export type ExperimentId = typeof ExperimentId.Type
 
 export const RolloutId = NonEmpty.pipe(Schema.brand("RolloutId"))
