@@ -1,0 +1,161 @@
+/**
+ * The model provider: Chat Completions over the official `openai` SDK (its own retries off), with our retry
+ * policy, per-model circuit breakers and fallback models, an outbound rate limit and per-request timeouts.
+ * Without a configured model the layer still builds and every call fails with ModelNotConfigured.
+ */
+import { Clock, Duration, Effect, Either, Option, Redacted, Stream } from "effect"
+import OpenAI from "openai"
+import type { ModelRequestParams, Usage } from "../../domain/ModelCall.ts"
+import { ModelName } from "../../domain/Ids.ts"
+import { makeCircuitBreaker } from "./CircuitBreaker.ts"
+import type { BreakerStatus } from "./CircuitBreaker.ts"
+import type { Connection, LlmSettings } from "./Config.ts"
+import { LlmConfig } from "./Config.ts"
+import type { LanguageModelError, ModelNotConfigured } from "./Errors.ts"
+import { LlmError } from "./Errors.ts"
+import { costOf } from "./Pricing.ts"
+import { makeRateLimiter } from "./RateLimiter.ts"
+import { estimatePromptTokens, estimateRequestTokens, estimateTextTokens } from "./Tokens.ts"
+import type { ModelRequest, StreamDelta } from "./Types.ts"
+import { ModelResponse } from "./Types.ts"
+import { streamCall } from "./internal/StreamCall.ts"
+import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
+import { makeRouter } from "./internal/Router.ts"
+
+export const makeLanguageModel = (settings: LlmSettings) =>
+  Effect.gen(function*() {
+    const breaker = yield* makeCircuitBreaker(settings.breaker)
+    const limiter = yield* makeRateLimiter(settings.rateLimit)
+    const connection = settings.connection
+    const client = Either.map(connection, (conn) =>
+      new OpenAI({
+        apiKey: Redacted.value(conn.apiKey),
+        baseURL: conn.baseUrl,
+        organization: null,
+        project: null,
+        adminAPIKey: null,
+        webhookSecret: null,
+        maxRetries: 0,
+        timeout: Math.max(1, Duration.toMillis(settings.timeout)),
+        logLevel: "off"
+      }))
+    const timeoutMs = Duration.toMillis(settings.timeout)
+
+    const modelsFor = (conn: Connection, request: ModelRequest): ReadonlyArray<string> => {
+      const primary = request.model ?? conn.model
+      return [primary, ...conn.fallbackModels.filter((m) => m !== primary)]
+    }
+
+    const estimateUsage = (request: ModelRequest) => (content: string): Usage => {
+      const promptTokens = estimatePromptTokens(request.messages, request.tools)
+      const completionTokens = estimateTextTokens(content)
+      return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
+    }
+
+    const timeoutError = (model: string) =>
+      new LlmError({ reason: "timeout", model, message: `no response from ${model} within ${timeoutMs} ms` })
+
+    const callOnce = (sdk: OpenAI, conn: Connection, model: string, request: ModelRequest) =>
+      Effect.tryPromise({
+        try: (signal) =>
+          sdk.chat.completions.create({ ...toWireParams(model, request, settings, conn.official), stream: false }, { signal }),
+        catch: (cause) => cause
+      }).pipe(
+        Effect.timeoutFail({ duration: settings.timeout, onTimeout: () => timeoutError(model) }),
+        Effect.catchAll((cause) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(toLlmError(model, cause, now)))),
+        Effect.flatMap((completion) => {
+          const parsed = parseCompletion(model, completion, estimateUsage(request))
+          return parsed instanceof LlmError ? Effect.fail(parsed) : Effect.succeed(parsed)
+        })
+      )
+
+    const complete = Effect.fn("LanguageModel.complete")(function*(request: ModelRequest) {
+      const conn = yield* connection
+      const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
+      const startedAt = yield* Clock.currentTimeMillis
+      const estimate = estimateRequestTokens(request)
+      const models = modelsFor(conn, request)
+      const router = makeRouter(models, breaker, settings.retry)
+      let route = yield* router.start
+      for (let attempts = 1;; attempts++) {
+        const model = route.model
+        const result = yield* limiter.acquire(estimate).pipe(
+          Effect.zipRight(callOnce(sdk, conn, model, request)),
+          // An admitted half-open trial that never reached the server must not keep the breaker half-open.
+          Effect.tapErrorTag("RateLimited", () => breaker.release(model)),
+          Effect.onInterrupt(() => breaker.release(model)),
+          Effect.either
+        )
+        if (Either.isLeft(result)) {
+          if (result.left._tag === "RateLimited") return yield* result.left
+          route = yield* router.next(route, result.left)
+          continue
+        }
+        const parsed = result.right
+        yield* breaker.onSuccess(model)
+        yield* limiter.settle(estimate, parsed.usage.totalTokens)
+        const finishedAt = yield* Clock.currentTimeMillis
+        yield* Effect.annotateCurrentSpan({ model, attempts })
+        return new ModelResponse({
+          model: ModelName.make(model),
+          content: parsed.content,
+          toolCalls: parsed.toolCalls,
+          finishReason: parsed.finishReason,
+          usage: parsed.usage,
+          ...(parsed.logprobs !== undefined ? { logprobs: parsed.logprobs } : {}),
+          latencyMs: Math.max(0, Math.round(finishedAt - startedAt)),
+          costUsd: costOf(settings.prices, model, parsed.usage),
+          ...(parsed.responseId !== undefined ? { responseId: parsed.responseId } : {}),
+          attempts,
+          skippedModels: models.slice(0, route.index).map((m) => ModelName.make(m))
+        })
+      }
+    })
+
+    const stream = (request: ModelRequest): Stream.Stream<StreamDelta, LanguageModelError> =>
+      Stream.unwrap(Effect.gen(function*() {
+        const conn = yield* connection
+        const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
+        return streamCall({
+          sdk,
+          request,
+          settings,
+          official: conn.official,
+          models: modelsFor(conn, request),
+          breaker,
+          limiter,
+          estimateUsage: estimateUsage(request),
+          timeoutError
+        })
+      }))
+
+    return {
+      /** The reason calls fail, when no model is configured. */
+      notConfigured: Either.isLeft(connection) ? Option.some<ModelNotConfigured>(connection.left) : Option.none(),
+      /** Primary then fallback models; empty when none is configured. */
+      models: Either.match(connection, { onLeft: () => [], onRight: (conn) => [conn.model, ...conn.fallbackModels] }),
+      complete,
+      stream,
+      breakerStatus: (model: string): Effect.Effect<BreakerStatus> => breaker.status(model),
+      costOf: (model: string, usage: Usage): number => costOf(settings.prices, model, usage),
+      /** What a request will send, for the ModelRequested event. */
+      requestParams: (request: ModelRequest, streaming: boolean): ModelRequestParams => ({
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.topP !== undefined ? { topP: request.topP } : {}),
+        ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        stream: streaming,
+        logprobs: wantsLogprobs(request, settings),
+        ...(wantsLogprobs(request, settings) && (request.topLogprobs ?? settings.topLogprobs) > 0
+          ? { topLogprobs: request.topLogprobs ?? settings.topLogprobs }
+          : {}),
+        ...(typeof request.toolChoice === "string" ? { toolChoice: request.toolChoice } : {}),
+        ...(request.frequencyPenalty !== undefined ? { frequencyPenalty: request.frequencyPenalty } : {}),
+        ...(request.presencePenalty !== undefined ? { presencePenalty: request.presencePenalty } : {})
+      })
+    } as const
+  })
+
+export class LanguageModel extends Effect.Service<LanguageModel>()("app/agent/LanguageModel", {
+  effect: Effect.flatMap(LlmConfig, makeLanguageModel)
+}) {}

@@ -1,0 +1,141 @@
+/**
+ * One streaming call: attempts routed like non-streaming ones (retry, breaker, fallback), each attempt's
+ * chunks folded into the shared Ledger so a retry emits only what the consumer has not seen yet. The stream
+ * ends with a Completed delta carrying the assembled response.
+ */
+import { Clock, Duration, Effect, Option, Stream } from "effect"
+import type OpenAI from "openai"
+import type { ChatCompletionChunk } from "openai/resources/chat/completions"
+import { ModelName } from "../../../domain/Ids.ts"
+import type { Usage } from "../../../domain/ModelCall.ts"
+import type { CircuitBreaker } from "../CircuitBreaker.ts"
+import type { LlmSettings } from "../Config.ts"
+import type { LanguageModelError } from "../Errors.ts"
+import { LlmError } from "../Errors.ts"
+import { costOf } from "../Pricing.ts"
+import type { RateLimiter } from "../RateLimiter.ts"
+import { estimateRequestTokens } from "../Tokens.ts"
+import type { ModelRequest, StreamDelta } from "../Types.ts"
+import { ModelResponse } from "../Types.ts"
+import type { Route } from "./Router.ts"
+import { makeRouter } from "./Router.ts"
+import { absorb, assemble, makeAttempt, makeLedger } from "./StreamAssembler.ts"
+import { toLlmError, toWireParams } from "./Wire.ts"
+
+export interface StreamCallOptions {
+  readonly sdk: OpenAI
+  readonly request: ModelRequest
+  readonly settings: LlmSettings
+  readonly official: boolean
+  readonly models: ReadonlyArray<string>
+  readonly breaker: CircuitBreaker
+  readonly limiter: RateLimiter
+  readonly estimateUsage: (content: string) => Usage
+  readonly timeoutError: (model: string) => LlmError
+}
+
+export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelta, LanguageModelError> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const { breaker, limiter, models, request, settings } = options
+    const startedAt = yield* Clock.currentTimeMillis
+    const estimate = estimateRequestTokens(request)
+    const router = makeRouter(models, breaker, settings.retry)
+    const ledger = makeLedger()
+    let attempts = 0
+    let firstTokenAt: number | undefined
+
+    const fail = (model: string) => (cause: unknown) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(toLlmError(model, cause, now)))
+
+    const open = (model: string) =>
+      Effect.acquireRelease(
+        Effect.tryPromise({
+          try: (signal) =>
+            options.sdk.chat.completions.create({
+              ...toWireParams(model, request, settings, options.official),
+              stream: true,
+              stream_options: { include_usage: true }
+            }, { signal }),
+          catch: (cause) => cause
+        }).pipe(
+          Effect.timeoutFail({ duration: settings.timeout, onTimeout: () => options.timeoutError(model) }),
+          Effect.catchAll(fail(model))
+        ),
+        // Abort before anything waits on the iterator: a pending read would otherwise hold the finalizer.
+        (sdkStream) => Effect.sync(() => sdkStream.controller.abort())
+      )
+
+    const attempt = (route: Route): Stream.Stream<StreamDelta, LanguageModelError> => {
+      const { model } = route
+      const state = makeAttempt()
+      // Whether the breaker hears about this attempt (success here, failure in router.next); if not, a
+      // half-open trial it was granted is given back.
+      let reported = false
+      return Stream.unwrapScoped(Effect.gen(function*() {
+        attempts++
+        yield* limiter.acquire(estimate)
+        const iterator = (yield* open(model))[Symbol.asyncIterator]()
+        const chunks = Stream.repeatEffectOption(
+          Effect.tryPromise({ try: () => iterator.next(), catch: (cause) => cause }).pipe(
+            Effect.catchAll(fail(model)),
+            Effect.mapError(Option.some),
+            Effect.flatMap((next) => next.done ? Effect.fail(Option.none()) : Effect.succeed<ChatCompletionChunk>(next.value))
+          )
+        )
+        const finish = Effect.gen(function*() {
+          if (state.finishReason === undefined) {
+            return yield* new LlmError({ reason: "network", model, message: "the stream ended before the model finished" })
+          }
+          reported = true
+          yield* breaker.onSuccess(model)
+          const assembled = assemble(ledger, state, options.estimateUsage)
+          yield* limiter.settle(estimate, assembled.usage.totalTokens)
+          const finishedAt = yield* Clock.currentTimeMillis
+          const response = new ModelResponse({
+            model: ModelName.make(model),
+            content: assembled.content,
+            toolCalls: assembled.toolCalls,
+            finishReason: assembled.finishReason,
+            usage: assembled.usage,
+            ...(assembled.logprobs !== undefined ? { logprobs: assembled.logprobs } : {}),
+            latencyMs: Math.max(0, Math.round(finishedAt - startedAt)),
+            ...(firstTokenAt !== undefined ? { firstTokenMs: Math.max(0, Math.round(firstTokenAt - startedAt)) } : {}),
+            costUsd: costOf(settings.prices, model, assembled.usage),
+            ...(assembled.responseId !== undefined ? { responseId: assembled.responseId } : {}),
+            attempts,
+            skippedModels: models.slice(0, route.index).map((m) => ModelName.make(m))
+          })
+          if (ledger.diverged) {
+            yield* Effect.logWarning("a retried stream diverged from text already delivered; kept the delivered text")
+              .pipe(Effect.annotateLogs({ model }))
+          }
+          return { _tag: "Completed", response } as const
+        })
+        return chunks.pipe(
+          Stream.timeoutFail(() => options.timeoutError(model), Duration.millis(Duration.toMillis(settings.timeout))),
+          Stream.mapConcatEffect((chunk) =>
+            Effect.map(Clock.currentTimeMillis, (now) => {
+              const deltas = absorb(ledger, state, chunk)
+              if (firstTokenAt === undefined && deltas.length > 0) firstTokenAt = now
+              return deltas
+            })
+          ),
+          Stream.concat(Stream.fromEffect(finish))
+        )
+      })).pipe(
+        Stream.tapError((error) => Effect.sync(() => {
+          if (error._tag === "LlmError") reported = true
+        })),
+        Stream.ensuring(Effect.suspend(() => reported ? Effect.void : breaker.release(model)))
+      )
+    }
+
+    const run = (route: Route): Stream.Stream<StreamDelta, LanguageModelError> =>
+      attempt(route).pipe(
+        Stream.catchAll((error) =>
+          error._tag === "LlmError" ? Stream.unwrap(Effect.map(router.next(route, error), run)) : Stream.fail(error)
+        )
+      )
+
+    return Stream.unwrap(Effect.map(router.start, run))
+  }))
