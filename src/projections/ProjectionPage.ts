@@ -28,10 +28,7 @@ export interface PageResult {
 
 const maxErrorText = 8000
 
-const describe = (cause: Cause.Cause<unknown>): string => {
-  const text = Cause.pretty(cause, { renderErrorCause: true })
-  return text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text
-}
+const truncate = (text: string): string => text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text
 
 /**
  * Applies `rows` (ascending positions) after checkpoint `expected`, and moves the checkpoint to the last one.
@@ -65,7 +62,7 @@ export const processPage = (projection: Projection, rows: ReadonlyArray<Recorded
           position = row.position
           const decoded = decodeRecorded(row)
           if (Either.isLeft(decoded)) {
-            yield* deadLetter(row, `${decoded.left._tag}: ${decoded.left.message}`)
+            yield* deadLetter(row, truncate(`${decoded.left._tag}: ${decoded.left.message}`))
             continue
           }
           const exit = yield* Effect.exit(
@@ -74,7 +71,7 @@ export const processPage = (projection: Projection, rows: ReadonlyArray<Recorded
           if (Exit.isSuccess(exit)) continue
           if (Cause.isInterruptedOnly(exit.cause)) return yield* Effect.failCause(exit.cause)
           if (!careful) return yield* new PoisonInPage()
-          yield* deadLetter(row, describe(exit.cause))
+          yield* deadLetter(row, truncate(Cause.pretty(exit.cause, { renderErrorCause: true })))
         }
         if (position !== expected) {
           yield* writeCheckpoint({ name: projection.name, version: projection.version, position })

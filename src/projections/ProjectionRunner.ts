@@ -131,10 +131,9 @@ const make = Effect.gen(function*() {
   /** One subscription from the checkpoint; ends only by failing (CheckpointMoved, storage errors). */
   const follow = (slot: Slot) =>
     Effect.gen(function*() {
-      yield* Ref.set(slot.state, "catching-up")
       let cursor = yield* slot.lock.withPermits(1)(prepare(slot))
       const target = yield* log.head
-      if (cursor >= target) yield* Ref.set(slot.state, "live")
+      yield* Ref.set(slot.state, cursor >= target ? "live" : "catching-up")
       yield* log.subscribeRaw(cursor + 1, { pageSize }).pipe(
         Stream.runForEachChunk((chunk) =>
           Effect.gen(function*() {
@@ -201,7 +200,7 @@ const make = Effect.gen(function*() {
       yield* Effect.logInfo(`projection ${slot.projection.name}: rebuilding from position 1`)
       yield* Ref.set(slot.state, "rebuilding")
       yield* slot.lock.withPermits(1)(Effect.zipRight(reset(slot), drain(slot))).pipe(
-        Effect.ensuring(wasLive ? startSlot(slot) : Ref.set(slot.state, "stopped"))
+        Effect.ensuring(wasLive ? Effect.zipRight(Ref.set(slot.state, "live"), startSlot(slot)) : Ref.set(slot.state, "stopped"))
       )
     }
   }, sqlDefects)

@@ -1,0 +1,223 @@
+import { assert, describe, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { Deferred, Effect, Exit, Layer, Random, Ref, Scope } from "effect"
+import { newEventId } from "../../src/domain/Ids.ts"
+import { EventLog } from "../../src/events/EventLog.ts"
+import { UserMessageReceived } from "../../src/events/TauEvent.ts"
+import type { Projection } from "../../src/projections/Projection.ts"
+import { ProjectionError } from "../../src/projections/Projection.ts"
+import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
+import { StreamsProjection } from "../../src/projections/StreamsProjection.ts"
+import { sampleEvent, sampleSessionId } from "../support/Events.ts"
+import { describePg } from "../support/Pg.ts"
+import {
+  foldStreams,
+  pgBackend,
+  readWholeLog,
+  sqliteBackend,
+  storedCheckpoint,
+  stream,
+  streamsTable,
+  totalEventCount,
+  world
+} from "./support.ts"
+import type { Backend } from "./support.ts"
+
+const streamNames = ["session-a", "session-b", "memory-m1", "cortex", "reward-s1", "prompt-p", "trainer", "misc-1"]
+
+const appendSome = (writer: number, appends: number) =>
+  Effect.gen(function*() {
+    const log = yield* EventLog
+    for (let i = 0; i < appends; i++) {
+      const name = streamNames[yield* Random.nextIntBetween(0, streamNames.length)]!
+      const count = yield* Random.nextIntBetween(1, 4)
+      const events = Array.from({ length: count }, (_, k) => sampleEvent(writer * 10_000 + i * 10 + k))
+      yield* log.append(stream(name), "any", events)
+    }
+  })
+
+const within = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.timeoutFail(self, {
+  duration: "20 seconds",
+  onTimeout: () => new Error("timed out waiting for the projection")
+})
+
+/** A streams projection that refuses (after writing) user messages whose content is "poison". */
+const poisonous: Projection = {
+  ...StreamsProjection,
+  apply: (envelope) =>
+    envelope.event._tag === "UserMessageReceived" && envelope.event.content === "poison"
+      ? Effect.zipRight(
+        StreamsProjection.apply(envelope),
+        Effect.fail(new ProjectionError({ projection: "streams", message: "refusing poison" }))
+      )
+      : StreamsProjection.apply(envelope)
+}
+
+const runnerSuite = (backend: Backend) => {
+  it.scopedLive("a projection built live equals the same projection rebuilt from scratch, row for row", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const runner = yield* ProjectionRunner
+        yield* appendSome(99, 5)
+        // Four writers append concurrently while the projection follows live.
+        yield* Effect.all([0, 1, 2, 3].map((w) => appendSome(w, 25)), { concurrency: "unbounded" })
+        const head = yield* log.head
+        yield* within(runner.waitFor(head))
+        const live = yield* streamsTable
+        assert.isAbove(live.length, 4)
+
+        yield* runner.rebuild("streams")
+        const rebuilt = yield* streamsTable
+        assert.deepStrictEqual(rebuilt, live)
+
+        const [status] = yield* runner.status()
+        assert.strictEqual(status!.position, head)
+        assert.strictEqual(status!.lag, 0)
+        assert.strictEqual(status!.state, "live")
+        assert.strictEqual(yield* totalEventCount, head)
+
+        // The live fibre was restarted after the rebuild.
+        const after = yield* log.append(stream("session-a"), "any", [sampleEvent(1)])
+        yield* within(runner.waitFor(after.positions[0]!))
+        assert.strictEqual(yield* totalEventCount, head + 1)
+      }).pipe(Effect.provide(world(database(), [StreamsProjection], { live: true, pageSize: 16 })))
+    }))
+
+  it.scopedLive("exactly once across a crash in the middle of a page", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      const total = 200
+      const gate = yield* Deferred.make<void>()
+      const gated: Projection = {
+        ...StreamsProjection,
+        apply: (envelope) =>
+          envelope.position === 120
+            ? Effect.zipRight(Deferred.succeed(gate, undefined), Effect.never)
+            : StreamsProjection.apply(envelope)
+      }
+
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        for (let i = 0; i < total; i += 5) {
+          const events = [0, 1, 2, 3, 4].map((k) => sampleEvent(i + k))
+          yield* log.append(stream(streamNames[(i / 5) % 5]!), "any", events)
+        }
+      }).pipe(Effect.provide(database()))
+
+      // First "process": follows live with pages of 50, hangs inside the page 101..150 at position 120, dies.
+      const process = yield* Scope.make()
+      yield* Layer.buildWithScope(world(database(), [gated], { live: true, pageSize: 50 }), process)
+      yield* within(Deferred.await(gate))
+      yield* Scope.close(process, Exit.void)
+
+      yield* Effect.gen(function*() {
+        assert.deepStrictEqual(yield* storedCheckpoint("streams"), { version: 1, position: 100 })
+        assert.strictEqual(yield* totalEventCount, 100)
+      }).pipe(Effect.provide(database()))
+
+      // Second "process": catches up from the checkpoint; nothing is counted twice.
+      yield* Effect.gen(function*() {
+        const runner = yield* ProjectionRunner
+        yield* runner.catchUp()
+        assert.strictEqual(yield* totalEventCount, total)
+        const rows = yield* streamsTable
+        assert.deepStrictEqual(rows.map((r) => Number(r.event_count)), [40, 40, 40, 40, 40])
+        assert.deepStrictEqual(yield* storedCheckpoint("streams"), { version: 1, position: total })
+      }).pipe(Effect.provide(world(database(), [StreamsProjection], { pageSize: 50 })))
+    }))
+
+  it.scopedLive("a poison event is dead-lettered with its cause and the projection continues", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const runner = yield* ProjectionRunner
+        const session = sampleSessionId()
+        const s = stream("session-p")
+        yield* log.append(s, "any", [sampleEvent(1, session), sampleEvent(2, session)])
+        const poison = yield* log.append(s, "any", [new UserMessageReceived({ sessionId: session, content: "poison" })])
+        const last = yield* log.append(s, "any", [sampleEvent(3, session), sampleEvent(4, session)])
+        yield* within(runner.waitFor(last.positions[1]!))
+
+        const [status] = yield* runner.status()
+        assert.strictEqual(status!.deadLetters, 1)
+        assert.strictEqual(status!.position, 5)
+        assert.strictEqual(status!.state, "live")
+
+        const [letter] = yield* runner.deadLetters("streams")
+        assert.strictEqual(letter!.position, poison.positions[0])
+        assert.strictEqual(letter!.type, "UserMessageReceived")
+        assert.include(letter!.error, "refusing poison")
+
+        // The poison event's own writes were rolled back; its neighbours in the same page were applied.
+        const [row] = yield* streamsTable
+        assert.strictEqual(Number(row!.event_count), 4)
+        assert.strictEqual(Number(row!.version), 5)
+
+        // An event this build cannot decode is dead-lettered too.
+        yield* log.appendEncoded(stream("session-q"), "any", [{
+          eventId: newEventId(),
+          type: "NoSuchEvent",
+          schemaVersion: 1,
+          data: "{}",
+          metadata: {}
+        }])
+        yield* within(runner.waitFor(6))
+        const letters = yield* runner.deadLetters()
+        assert.strictEqual(letters.length, 2)
+        assert.include(letters[1]!.error, "EventDecodeError")
+        const [after] = yield* runner.status()
+        assert.strictEqual(after!.deadLetters, 2)
+
+        // A rebuild starts over: the same poison is dead-lettered once again, not twice.
+        yield* runner.rebuild()
+        const [rebuilt] = yield* runner.status()
+        assert.strictEqual(rebuilt!.deadLetters, 2)
+        assert.strictEqual(rebuilt!.position, 6)
+      }).pipe(Effect.provide(world(database(), [poisonous], { live: true })))
+    }))
+
+  it.scopedLive("a version bump rebuilds from position 1 on start", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* appendSome(0, 10)
+        yield* (yield* ProjectionRunner).catchUp()
+        yield* sql`INSERT INTO tau_streams VALUES ('zz-stale', 'other', 1, 1, 1, 1, 'X', ${new Date().toISOString()})`
+      }).pipe(Effect.provide(world(database(), [StreamsProjection])))
+
+      const applied = yield* Ref.make(0)
+      const counting = (version: number): Projection => ({
+        ...StreamsProjection,
+        version,
+        apply: (envelope) => Effect.zipRight(Ref.update(applied, (n) => n + 1), StreamsProjection.apply(envelope))
+      })
+
+      yield* Effect.gen(function*() {
+        const runner = yield* ProjectionRunner
+        const [status] = yield* runner.status()
+        assert.strictEqual(status!.position, 0)
+        assert.strictEqual(status!.version, 2)
+        yield* runner.catchUp()
+        const log = yield* readWholeLog
+        assert.strictEqual(yield* Ref.get(applied), log.length)
+        assert.deepStrictEqual(yield* storedCheckpoint("streams"), { version: 2, position: log.length })
+        const rows = yield* streamsTable
+        assert.isFalse(rows.some((r) => r.stream_id === "zz-stale"))
+        assert.strictEqual(rows.length, foldStreams(log).length)
+      }).pipe(Effect.provide(world(database(), [counting(2)])))
+
+      // Same version again: nothing to redo.
+      yield* Ref.set(applied, 0)
+      yield* Effect.gen(function*() {
+        yield* (yield* ProjectionRunner).catchUp()
+        assert.strictEqual(yield* Ref.get(applied), 0)
+      }).pipe(Effect.provide(world(database(), [counting(2)])))
+    }))
+}
+
+describe("ProjectionRunner [sqlite]", () => runnerSuite(sqliteBackend))
+describePg("ProjectionRunner", () => runnerSuite(pgBackend))
