@@ -1,0 +1,48 @@
+/**
+ * The `tau` command tree. Each group provides only the layers it needs, so `tau version` opens no database.
+ */
+import { Command } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import packageJson from "../../package.json" with { type: "json" }
+import { EventLogLive, TauOneShot } from "../layers/Tau.ts"
+import { describeFailure } from "./Failure.ts"
+import { exportCommand } from "./log/Export.ts"
+import { importCommand } from "./log/Import.ts"
+import { statsCommand } from "./log/Stats.ts"
+import { tailCommand } from "./log/Tail.ts"
+import { stdoutLine } from "./Output.ts"
+import { rebuildCommand } from "./projections/Rebuild.ts"
+import { statusCommand } from "./projections/Status.ts"
+
+export const version: string = packageJson.version
+
+const log = Command.make("log").pipe(
+  Command.withDescription("Inspect, export and import the event log"),
+  Command.withSubcommands([statsCommand, tailCommand, exportCommand, importCommand]),
+  Command.provide(EventLogLive)
+)
+
+const projections = Command.make("projections").pipe(
+  Command.withDescription("Status and rebuild of the read models"),
+  Command.withSubcommands([statusCommand, rebuildCommand]),
+  Command.provide(TauOneShot)
+)
+
+const versionCommand = Command.make("version", {}, () => stdoutLine(`tau ${version}`)).pipe(
+  Command.withDescription("Print the version")
+)
+
+export const tau = Command.make("tau").pipe(
+  Command.withDescription("Tau: an event-sourced, self-improving agent runtime"),
+  Command.withSubcommands([log, projections, versionCommand])
+)
+
+const cli = Command.run(tau, { name: "tau", version })
+
+/** Runs the CLI on `argv` (process.argv shape); a failure is printed as one line on stderr and fails the effect. */
+export const main = (argv: ReadonlyArray<string>) =>
+  cli(argv).pipe(
+    Effect.tapErrorCause((cause) =>
+      Option.match(describeFailure(cause), { onNone: () => Effect.void, onSome: (line) => Console.error(line) })
+    )
+  )
