@@ -1,9 +1,12 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
-import { Position, SessionId } from "../../src/domain/Ids.ts"
+import { Arbitrary, Effect, Either, FastCheck as fc, Schema } from "effect"
+import { EventId, Position, SessionId } from "../../src/domain/Ids.ts"
 import { decodeEvent, encodeEvent } from "../../src/events/Codec.ts"
+import { EventLog } from "../../src/events/EventLog.ts"
+import { sessionStream } from "../../src/events/Streams.ts"
 import { FeedbackReceived } from "../../src/events/TauEvent.ts"
 import { currentSchemaVersion, FeedbackReceivedV1, upcast, upcasters } from "../../src/events/Upcasters.ts"
+import { sqliteEventLogLayer, tempSqliteFile } from "../support/Sqlite.ts"
 
 const position = Position.make(42)
 
@@ -79,4 +82,40 @@ describe("upcasters", () => {
     assert.isTrue(Either.isLeft(upcast("FeedbackReceived", 0, {})))
     assert.isTrue(Either.isLeft(upcast("SessionStarted", -1, {})))
   })
+})
+
+describe("upcasting through a stored log (SQLite)", () => {
+  it.scoped("reads a v1 row as the current class, and refuses a row from a newer build", () =>
+    Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const sessionId = SessionId.make("upcast-1")
+        const stream = sessionStream(sessionId)
+        const v1 = { eventId: EventId.make("feedback-v1"), type: "FeedbackReceived", schemaVersion: 1, metadata: {} }
+        yield* log.appendEncoded(stream, "no_stream", [{ ...v1, data: JSON.stringify({ sessionId, rating: 0.25 }) }])
+        yield* log.append(stream, "any", [new FeedbackReceived({ sessionId, rating: -1, source: "http" })])
+
+        const raw = yield* log.readStreamRaw(stream)
+        expect(raw.map((row) => row.schemaVersion)).toEqual([1, 2])
+        const events = yield* log.readStream(stream)
+        expect(events.map((e) => e.event)).toEqual([
+          new FeedbackReceived({ sessionId, rating: 0.25, source: "unknown" }),
+          new FeedbackReceived({ sessionId, rating: -1, source: "http" })
+        ])
+        expect(events[0]!.schemaVersion).toBe(1)
+
+        const future = SessionId.make("upcast-2")
+        yield* log.appendEncoded(sessionStream(future), "no_stream", [{
+          eventId: EventId.make("feedback-v3"),
+          type: "FeedbackReceived",
+          schemaVersion: 3,
+          data: JSON.stringify({ sessionId: future, rating: 0, source: "cli", mood: "fine" }),
+          metadata: {}
+        }])
+        const error = yield* Effect.flip(log.readStream(sessionStream(future)))
+        expect(error._tag).toBe("EventDecodeError")
+        if (error._tag === "EventDecodeError") expect(error.schemaVersion).toBe(3)
+      }).pipe(Effect.provide(sqliteEventLogLayer(file)))
+    }))
 })
