@@ -4,7 +4,7 @@
  * resolve the workspace, run the handler under the policy's timeout, cap the output, and report every
  * failure (defects included) as a ToolError the session records and shows to the model.
  */
-import { Clock, Config, Duration, Effect, JSONSchema, Layer, Option, Ref } from "effect"
+import { Clock, Config, Duration, Effect, JSONSchema, Layer, Option, Ref, SchemaAST } from "effect"
 import { builtinTools } from "./builtins/Builtins.ts"
 import { ToolError, ToolRegistrationError } from "./Errors.ts"
 import { decodeArguments } from "./internal/Arguments.ts"
@@ -33,9 +33,17 @@ interface Entry {
 const validName = /^[A-Za-z0-9_-]{1,64}$/
 const fallbackPath = "/usr/local/bin:/usr/bin:/bin"
 
+// Schema.Struct({}) is `{}` to Effect (objects and arrays); a tool without parameters wants an empty object.
+const isEmptyStruct = (ast: SchemaAST.AST) =>
+  SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0
+const emptyObject = { type: "object", properties: {}, additionalProperties: false } as const
+
 const toSpec = (tool: AnyTool): Effect.Effect<ToolSpec, ToolRegistrationError> =>
   Effect.try({
     try: () => {
+      if (isEmptyStruct(tool.parameters.ast)) {
+        return { type: "function" as const, function: { name: tool.name, description: tool.description, parameters: emptyObject } }
+      }
       const { $schema: _, ...parameters } = JSONSchema.make(tool.parameters)
       if (!("type" in parameters) || parameters.type !== "object") throw new Error("not an object schema")
       return { type: "function" as const, function: { name: tool.name, description: tool.description, parameters } }

@@ -69,16 +69,30 @@ const isAssignment = (w: string) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)
 const isRedirection = (w: string) => /^\d*[<>]/.test(w)
 const wrappers = new Set(["env", "nice", "nohup", "time", "timeout", "command", "exec", "xargs", "stdbuf", "builtin"])
 
+/** Wrapper options that take the next word as their value (so that word is not the wrapped command). */
+const valueOptions: Readonly<Record<string, ReadonlySet<string>>> = {
+  env: new Set(["-u", "--unset", "-C", "--chdir", "-S", "--split-string"]),
+  timeout: new Set(["-s", "--signal", "-k", "--kill-after"]),
+  nice: new Set(["-n", "--adjustment"]),
+  xargs: new Set(["-I", "-n", "-P", "-d", "-L", "-s", "-a", "-E", "--max-args", "--max-procs", "--delimiter"]),
+  stdbuf: new Set(["-i", "-o", "-e"])
+}
+
 /** Every executable a simple command would start: its first word, and the command behind a wrapper. */
 const executablesOf = (words: ReadonlyArray<string>): ReadonlyArray<string> => {
   const found: Array<string> = []
+  let wrapper: string | undefined
   let expectCommand = true
   let afterTimeout = false
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
     if (isRedirection(w)) continue
     if (expectCommand) {
-      if (isAssignment(w) || (found.length > 0 && w.startsWith("-"))) continue
+      if (isAssignment(w)) continue
+      if (wrapper !== undefined && w.startsWith("-")) {
+        if (valueOptions[wrapper]?.has(w) === true) i++
+        continue
+      }
       if (afterTimeout && /^\d/.test(w)) {
         afterTimeout = false
         continue
@@ -86,6 +100,7 @@ const executablesOf = (words: ReadonlyArray<string>): ReadonlyArray<string> => {
       const name = path.basename(w)
       found.push(name)
       expectCommand = wrappers.has(name)
+      wrapper = expectCommand ? name : undefined
       afterTimeout = name === "timeout"
     } else if ((w === "-exec" || w === "-execdir" || w === "-ok" || w === "-okdir") && i + 1 < words.length) {
       found.push(path.basename(words[++i]!))
