@@ -4,7 +4,8 @@ import type { DurationInput } from "effect/Duration"
 import pg from "pg"
 import type { EventLogService } from "../../src/events/EventLog.ts"
 import { describePg, freshPgDatabase } from "../support/Pg.ts"
-import { encoded, eventId, openPgLog, stream, v } from "../support/pgEventLog.ts"
+import { encoded, eventId, openPgLog, pgEventLogLayer, stream, v } from "../support/pgEventLog.ts"
+import { eventLogContract } from "./contract/EventLogContract.ts"
 
 const positions = (rows: ReadonlyArray<{ readonly position: number }>): Array<number> => rows.map((r) => r.position)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
@@ -256,4 +257,10 @@ describePg("PgEventLog", () => {
       const ok = yield* log.appendEncoded(stream("s"), v(1), [encoded(3)])
       assert.deepStrictEqual(ok.positions.map(Number), [2])
     }).pipe(Effect.scoped))
+})
+
+describePg("PgEventLog (shared contract)", () => {
+  // Each property run creates a database, which is slow on PostgreSQL; pgConcurrency.test.ts runs the
+  // interleaving property 40 times across two instances on one database instead.
+  eventLogContract("postgres", Effect.map(freshPgDatabase, (url) => () => pgEventLogLayer(url)), { numRuns: 8 })
 })
