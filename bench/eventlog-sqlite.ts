@@ -53,7 +53,7 @@ const rawDatabase = async (filename: string) => {
 }
 
 const rawSingle = async (dir: string, n: number) => {
-  const { db, insert, row } = await rawDatabase(join(dir, "raw-single.db"))
+  const { db, insert, row } = await rawDatabase(join(dir, `raw-single-${n}.db`))
   const begin = db.prepare("BEGIN IMMEDIATE")
   const commit = db.prepare("COMMIT")
   const start = performance.now()
