@@ -134,6 +134,7 @@ export class ToolRegistry extends Effect.Service<ToolRegistry>()("app/agent/tool
             new ToolError({
               tool: name,
               reason: "not_found",
+              unknownTool: true,
               message: `unknown tool "${name}"; available: ${[...(yield* Ref.get(entries)).keys()].join(", ")}`
             })
           )
@@ -141,7 +142,15 @@ export class ToolRegistry extends Effect.Service<ToolRegistry>()("app/agent/tool
         const result = yield* attempt.pipe(
           Effect.catchAll((error) =>
             Effect.flatMap(elapsed, (durationMs) =>
-              Effect.fail(new ToolError({ tool: error.tool, reason: error.reason, message: error.message, durationMs })))
+              Effect.fail(
+                new ToolError({
+                  tool: error.tool,
+                  reason: error.reason,
+                  message: error.message,
+                  durationMs,
+                  ...(error.unknownTool === undefined ? {} : { unknownTool: error.unknownTool })
+                })
+              ))
           )
         )
         return new ToolResult({ ...result, durationMs: yield* elapsed })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Exit, Layer, Schema } from "effect"
-import { ToolError } from "../../../src/agent/tools/Errors.ts"
+import { failureReasonOf, ToolError } from "../../../src/agent/tools/Errors.ts"
 import { CurrentToolPolicy, loadToolPolicy, Presets, ToolPolicy } from "../../../src/agent/tools/Policy.ts"
 import * as Tool from "../../../src/agent/tools/Tool.ts"
 import { ToolRegistry } from "../../../src/agent/tools/ToolRegistry.ts"
@@ -60,8 +60,11 @@ describe("ToolRegistry", () => {
       const unknown = yield* runError("rm_rf", {}, dir)
       assert.strictEqual(unknown.reason, "not_found")
       assert.include(unknown.message, "available: read_file")
+      assert.strictEqual(failureReasonOf(unknown), "unknown_tool")
+      assert.strictEqual(failureReasonOf(wrongType), "invalid_arguments")
       const noWorkspace = yield* runError("list_dir", {}, `${dir}/does-not-exist`)
       assert.strictEqual(noWorkspace.reason, "not_found")
+      assert.strictEqual(failureReasonOf(noWorkspace), "error")
     }).pipe(Effect.provide(registryLayer())))
 
   it.scopedLive("a custom tool registered through a Layer appears in specs() and runs with its services", () =>
