@@ -112,10 +112,13 @@ export const privateKey: Detector = (text) => {
   return spans
 }
 
-const GENERIC =
-  /(?<![A-Za-z0-9_.-])(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,127})["']?\s{0,4}(?::=|=>|:|=)\s{0,4}(?:"(?<dq>[^"\s\\]{8,})"|'(?<sq>[^'\s\\]{8,})'|(?<bare>[^\s"'`,;{}()[\]<>]{8,}))/dg
-
-const SECRET_NAME = /(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)$/i
+const SECRET_NAME = String.raw`(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?)`
+// The name must end in a secret word inside the pattern itself: rejecting other names after matching would let a
+// non-secret match swallow the secret assignment that follows it ("A: DB_PASSWORD=…").
+const GENERIC = new RegExp(
+  String.raw`(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]{0,64}?${SECRET_NAME}["']?\s{0,4}(?::=|=>|:|=)\s{0,4}(?:"(?<dq>[^"\s\\]{8,})"|'(?<sq>[^'\s\\]{8,})'|(?<bare>[^\s"'\`,;{}()[\]<>]{8,}))`,
+  "dgi"
+)
 const PLACEHOLDER = /^(?:\$|%|\{|<|\*+$|x+$|\.\.\.|changeme$|your[_-]|example|redacted|null$|none$|true$|false$|undefined$)/i
 const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()[\]]/
 
@@ -127,8 +130,6 @@ const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()[\]]/
 export const genericSecretAssignment: Detector = (text) => {
   const spans: Array<Span> = []
   for (const match of text.matchAll(GENERIC)) {
-    const name = match.groups?.["name"]
-    if (name === undefined || !SECRET_NAME.test(name)) continue
     for (const group of ["dq", "sq", "bare"] as const) {
       const value = match.groups?.[group]
       const range = match.indices?.groups?.[group]
