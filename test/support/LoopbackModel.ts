@@ -338,9 +338,12 @@ export const startLoopbackModel = async (options: LoopbackOptions = {}): Promise
     const texts = (Array.isArray(input) ? input : [input]).map((t) => typeof t === "string" ? t : JSON.stringify(t))
     const dims = typeof body["dimensions"] === "number" ? body["dimensions"] : options.embeddingDimensions ?? 64
     const tokens = texts.reduce((n, t) => n + approxTokens(t), 0)
+    // The SDK asks for base64 (little-endian float32) unless the caller picks a format.
+    const encode = (vector: ReadonlyArray<number>) =>
+      body["encoding_format"] === "base64" ? Buffer.from(Float32Array.from(vector).buffer).toString("base64") : vector
     json(res, 200, {
       object: "list",
-      data: texts.map((text, index) => ({ object: "embedding", index, embedding: hashEmbedding(text, dims) })),
+      data: texts.map((text, index) => ({ object: "embedding", index, embedding: encode(hashEmbedding(text, dims)) })),
       model: typeof body["model"] === "string" ? body["model"] : "loopback-embedding",
       usage: { prompt_tokens: tokens, total_tokens: tokens }
     })

@@ -9,7 +9,7 @@ import type { RetrySettings } from "./Config.ts"
 export const nominalDelayMs = (retry: number, settings: RetrySettings): number =>
   Math.min(Duration.toMillis(settings.baseDelay) * 2 ** Math.min(retry, 30), Duration.toMillis(settings.maxDelay))
 
-/** `random` is uniform in [0, 1). */
+/** Whole milliseconds; `random` is uniform in [0, 1). */
 export const retryDelayMs = (
   retry: number,
   settings: RetrySettings,
@@ -17,8 +17,8 @@ export const retryDelayMs = (
   retryAfterMs?: number
 ): number => {
   const nominal = nominalDelayMs(retry, settings)
-  const jittered = nominal + nominal * settings.jitter * random
-  return Math.max(jittered, retryAfterMs ?? 0)
+  const jittered = Math.max(nominal, Math.floor(nominal + nominal * settings.jitter * random))
+  return Math.max(jittered, Math.ceil(retryAfterMs ?? 0))
 }
 
 interface HeaderSource {

@@ -58,7 +58,7 @@ export const makeRouter = (
         if (!opened && route.retry < retry.maxRetries && retryAfter <= Duration.toMillis(retry.maxRetryAfter)) {
           const delay = retryDelayMs(route.retry, retry, yield* Random.next, error.retryAfterMs)
           yield* Effect.logWarning("model call failed; retrying").pipe(
-            Effect.annotateLogs({ model: route.model, reason: error.reason, status: error.status, delayMs: Math.round(delay) })
+            Effect.annotateLogs({ model: route.model, reason: error.reason, status: error.status ?? "none", delayMs: Math.round(delay) })
           )
           yield* Effect.sleep(Duration.millis(delay))
           if (yield* breaker.acquire(route.model)) return { ...route, retry: route.retry + 1 }
@@ -66,7 +66,7 @@ export const makeRouter = (
         const fallback = yield* firstAdmitted(route.index + 1)
         if (fallback === undefined) return yield* error
         yield* Effect.logWarning("model call failed; falling back").pipe(
-          Effect.annotateLogs({ from: route.model, to: fallback.model, reason: error.reason, status: error.status })
+          Effect.annotateLogs({ from: route.model, to: fallback.model, reason: error.reason, status: error.status ?? "none" })
         )
         return fallback
       })

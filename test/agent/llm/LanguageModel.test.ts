@@ -1,0 +1,211 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Layer, Stream } from "effect"
+import { ToolName } from "../../../src/domain/Ids.ts"
+import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
+import type { LlmError } from "../../../src/agent/llm/Errors.ts"
+import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
+import { ask, modelLayer } from "./support.ts"
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+  const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+  if (failure === undefined) throw new Error(`expected a typed failure, got ${exit.cause._tag}`)
+  return failure
+}
+
+describe("LanguageModel (through the openai SDK against the loopback server)", () => {
+  it.scopedLive("plain completion: content, finish reason, usage, cost, the model that answered", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel({ models: ["gpt-4o-mini"] })
+      lb.enqueue(Reply.text("Hello there.", { usage: { prompt_tokens: 1000, completion_tokens: 200, total_tokens: 1200 } }))
+      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("hi"))).pipe(Effect.provide(modelLayer(lb)))
+      assert.strictEqual(response.content, "Hello there.")
+      assert.strictEqual(response.finishReason, "stop")
+      assert.strictEqual(response.model, "gpt-4o-mini")
+      assert.deepStrictEqual(response.usage, { promptTokens: 1000, completionTokens: 200, totalTokens: 1200 })
+      // gpt-4o-mini: $0.15 in, $0.60 out per million
+      assert.closeTo(response.costUsd, (1000 * 0.15 + 200 * 0.6) / 1e6, 1e-12)
+      assert.strictEqual(response.attempts, 1)
+      assert.isUndefined(response.logprobs)
+      const [request] = lb.chatRequests()
+      assert.strictEqual(request!.body.model, "gpt-4o-mini")
+      assert.deepStrictEqual(request!.body.messages, [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "hi" }
+      ])
+      assert.strictEqual(request!.headers["authorization"], "Bearer loopback-key")
+      assert.isUndefined(request!.body.logprobs)
+    }))
+
+  it.scopedLive("tools are offered as JSON schema and tool calls come back parsed", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.toolCalls([
+        { id: "call_a", name: "read_file", arguments: { path: "README.md" } },
+        { id: "call_b", name: "list_dir", arguments: "{\"path\":\".\"}" }
+      ]))
+      const tools = [{
+        name: ToolName.make("read_file"),
+        description: "Read a file",
+        parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] }
+      }]
+      const response = yield* Effect.flatMap(LanguageModel, (m) =>
+        m.complete(ask("read it", { tools, toolChoice: "auto", temperature: 0, maxTokens: 64 }))).pipe(
+          Effect.provide(modelLayer(lb))
+        )
+      assert.strictEqual(response.finishReason, "tool_calls")
+      assert.deepStrictEqual(response.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.arguments)]), [
+        ["call_a", "read_file", { path: "README.md" }],
+        ["call_b", "list_dir", { path: "." }]
+      ])
+      const body = lb.chatRequests()[0]!.body
+      assert.deepStrictEqual(body.tools, [{ type: "function", function: tools[0] }])
+      assert.strictEqual(body["tool_choice"], "auto")
+      assert.strictEqual(body["temperature"], 0)
+      // a local server (OPENAI_BASE_URL set) gets max_tokens, not max_completion_tokens
+      assert.strictEqual(body["max_tokens"], 64)
+    }))
+
+  it.scopedLive("logprobs are requested when configured, and kept", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.text("one two three"))
+      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("count"))).pipe(
+        Effect.provide(modelLayer(lb, { TAU_LLM_LOGPROBS: "true", TAU_LLM_TOP_LOGPROBS: "2" }))
+      )
+      const body = lb.chatRequests()[0]!.body
+      assert.strictEqual(body.logprobs, true)
+      assert.strictEqual(body.top_logprobs, 2)
+      assert.deepStrictEqual(response.logprobs?.map((l) => l.token), ["one ", "two ", "three"])
+      for (const entry of response.logprobs ?? []) {
+        assert.isAtMost(entry.logprob, 0)
+        assert.strictEqual(entry.top.length, 2)
+      }
+    }))
+
+  it.scopedLive("retries after 503 and succeeds; the SDK itself does not retry", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.error(503), Reply.error(500), Reply.text("finally"))
+      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(Effect.provide(modelLayer(lb)))
+      assert.strictEqual(response.content, "finally")
+      assert.strictEqual(response.attempts, 3)
+      assert.strictEqual(lb.chatRequests().length, 3)
+    }))
+
+  it.scopedLive("retries stop after TAU_LLM_MAX_RETRIES with the last error", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.error(502), Reply.error(502), Reply.error(504), Reply.text("too late"))
+      const exit = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(
+        Effect.provide(modelLayer(lb, { TAU_LLM_MAX_RETRIES: "2", TAU_LLM_BREAKER_FAILURES: "10" })),
+        Effect.exit
+      )
+      const error = failureOf(exit) as LlmError
+      assert.strictEqual(error._tag, "LlmError")
+      assert.strictEqual(error.reason, "server_error")
+      assert.strictEqual(error.status, 504)
+      assert.strictEqual(lb.chatRequests().length, 3)
+    }))
+
+  it.scopedLive("no retry after 400", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.error(400, { body: { error: { message: "bad tool schema", type: "invalid_request_error" } } }))
+      const exit = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(
+        Effect.provide(modelLayer(lb)),
+        Effect.exit
+      )
+      const error = failureOf(exit) as LlmError
+      assert.strictEqual(error.reason, "bad_request")
+      assert.strictEqual(error.status, 400)
+      assert.isFalse(error.retryable)
+      assert.include(error.message, "bad tool schema")
+      assert.strictEqual(lb.chatRequests().length, 1)
+    }))
+
+  it.scopedLive("429 honours Retry-After in seconds and retry-after-ms", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.rateLimited({ retryAfter: "1" }), Reply.rateLimited({ retryAfterMs: 300 }), Reply.text("ok"))
+      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(Effect.provide(modelLayer(lb)))
+      assert.strictEqual(response.content, "ok")
+      const [first, second, third] = lb.chatRequests().map((r) => r.receivedAt)
+      assert.isAtLeast(second! - first!, 1000)
+      assert.isAtLeast(third! - second!, 300)
+      // the backoff alone (5-20 ms here) would have been much shorter
+      assert.isBelow(third! - second!, 1000)
+    }))
+
+  it.scopedLive("a Retry-After beyond TAU_LLM_RETRY_MAX_WAIT_MS is not waited for", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.rateLimited({ retryAfter: "120" }))
+      const exit = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(
+        Effect.provide(modelLayer(lb, { TAU_LLM_RETRY_MAX_WAIT_MS: "5000" })),
+        Effect.exit
+      )
+      const error = failureOf(exit) as LlmError
+      assert.strictEqual(error.reason, "rate_limited")
+      assert.strictEqual(error.retryAfterMs, 120_000)
+      assert.strictEqual(lb.chatRequests().length, 1)
+    }))
+
+  it.scopedLive("malformed JSON is an invalid_response, not retried", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.malformed())
+      const exit = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(
+        Effect.provide(modelLayer(lb)),
+        Effect.exit
+      )
+      assert.strictEqual((failureOf(exit) as LlmError).reason, "invalid_response")
+      assert.strictEqual(lb.chatRequests().length, 1)
+    }))
+
+  it.scopedLive("a dropped connection is a network error and is retried", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.drop(), Reply.text("after drop"))
+      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(Effect.provide(modelLayer(lb)))
+      assert.strictEqual(response.content, "after drop")
+      assert.strictEqual(response.attempts, 2)
+    }))
+
+  it.scopedLive("a slow response times out with a typed error, per attempt", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.text("slow", { delayMs: 5_000 }), Reply.text("slow", { delayMs: 5_000 }))
+      const started = Date.now()
+      const exit = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(
+        Effect.provide(modelLayer(lb, { TAU_LLM_TIMEOUT_MS: "200", TAU_LLM_MAX_RETRIES: "1" })),
+        Effect.exit
+      )
+      const error = failureOf(exit) as LlmError
+      assert.strictEqual(error.reason, "timeout")
+      assert.isTrue(error.retryable)
+      assert.strictEqual(lb.chatRequests().length, 2)
+      assert.isBelow(Date.now() - started, 3_000)
+    }))
+
+  it.scopedLive("with nothing scripted the server echoes", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("ping"))).pipe(Effect.provide(modelLayer(lb)))
+      assert.strictEqual(response.content, "echo: ping")
+    }))
+
+  it.effect("without a model the layer builds and calls fail with ModelNotConfigured naming the variables", () =>
+    Effect.gen(function*() {
+      const model = yield* LanguageModel
+      assert.deepStrictEqual(model.models, [])
+      assert.isTrue(model.notConfigured._tag === "Some")
+      const error = failureOf(yield* Effect.exit(model.complete(ask("x"))))
+      assert.strictEqual(error._tag, "ModelNotConfigured")
+      for (const variable of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "TAU_MODEL"]) assert.include(error.message, variable)
+      const streamed = failureOf(yield* Effect.exit(Stream.runDrain(model.stream(ask("x")))))
+      assert.strictEqual(streamed._tag, "ModelNotConfigured")
+    }).pipe(
+      Effect.provide(LanguageModel.Default.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))))
+    ))
+})
