@@ -88,6 +88,19 @@ describePg("PgEventLog concurrency", () => {
       for (const vs of versions.values()) assert.deepStrictEqual(vs, range(1, vs.length))
     }).pipe(Effect.scoped), 60_000)
 
+  it.live("instances starting together on a new database migrate it once and all come up", () =>
+    Effect.gen(function*() {
+      const url = yield* freshPgDatabase
+      const logs = yield* Effect.all(range(1, 4).map(() => openPgLog(url)), { concurrency: "unbounded" })
+      const results = yield* Effect.all(
+        logs.map(({ log }, i) => log.appendEncoded(stream(`boot-${i}`), "no_stream", [encoded(i)])),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(results.flatMap((r) => r.positions.map(Number)).sort(), [1, 2, 3, 4])
+      const migrations = yield* logs[0]!.sql<{ readonly id: number }>`SELECT migration_id AS id FROM effect_sql_migrations`
+      assert.deepStrictEqual(migrations.map((m) => m.id), [1])
+    }).pipe(Effect.scoped))
+
   it.live("a reader never passes a lower position that commits later: appends serialise on the head lock", () =>
     Effect.gen(function*() {
       const url = yield* freshPgDatabase

@@ -6,8 +6,8 @@ import { NodeContext } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient, PgMigrator } from "@effect/sql-pg"
-import { Layer } from "effect"
-import type { Duration, Effect, Redacted } from "effect"
+import { Effect, Layer, Schedule } from "effect"
+import type { Duration, Redacted } from "effect"
 
 export interface PgDatabaseOptions {
   readonly url: Redacted.Redacted<string>
@@ -27,8 +27,13 @@ export const layer = (
     connectTimeout: options.connectTimeout,
     applicationName: options.applicationName ?? "tau"
   })
-  const migrator = PgMigrator.layer({ loader: PgMigrator.fromRecord(options.migrations) }).pipe(
-    Layer.provide(NodeContext.layer)
-  )
+  // Processes starting together on a new database race to create the migrator's bookkeeping table (it does
+  // "select, else CREATE TABLE"); the loser fails with a duplicate-table error, and a retry finds the table and
+  // waits on its lock instead. Failed migrations themselves are defects and are not retried.
+  const migrator = Layer.effectDiscard(
+    PgMigrator.run({ loader: PgMigrator.fromRecord(options.migrations) }).pipe(
+      Effect.retry({ times: 3, schedule: Schedule.spaced("100 millis"), while: (e) => e._tag === "SqlError" })
+    )
+  ).pipe(Layer.provide(NodeContext.layer))
   return migrator.pipe(Layer.provideMerge(client))
 }

@@ -44,7 +44,7 @@ export const toEventLogError = (method: Method) => (error: SqlError): EventLogEr
   return new EventLogError({
     method,
     reason: state !== undefined && busyStates.has(state) ? "busy" : "storage",
-    message: state === undefined ? causeMessage(error) : `${causeMessage(error)} (SQLSTATE ${state})`,
+    message: state !== undefined && /^[0-9A-Z]{5}$/.test(state) ? `${causeMessage(error)} (SQLSTATE ${state})` : causeMessage(error),
     cause: error
   })
 }
