@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
-import fc from "fast-check"
+import { Either, FastCheck as fc, Schema } from "effect"
 import { SafetyDecision } from "../../../src/agent/safety/Decision.ts"
 import { makeSafetyEngine } from "../../../src/agent/safety/Engine.ts"
 import { defaultPolicy, type Mode, resolvePolicy, stages } from "../../../src/agent/safety/Policy.ts"
@@ -21,8 +20,13 @@ const keyBody = (min: number, max: number, extra = "") =>
   fc.tuple(chars(UPPER, 1, 2), chars(LOWER, 1, 2), chars(DIGITS, 1, 2), chars(ALNUM + extra, min, max)).map((parts) => parts.join(""))
 const highEntropy = fc.shuffledSubarray([...ALNUM], { minLength: 12, maxLength: 30 }).map((cs) => "A1" + cs.join(""))
 
-/** Each kind: the secret value, and how it appears in text (the value is what must never survive). */
-const secretKinds: Record<string, fc.Arbitrary<{ readonly secret: string; readonly text: string }>> = {
+interface Embedding {
+  readonly secret: string
+  readonly text: string
+}
+
+/** Secrets that appear as they are. */
+const secretKinds: Record<string, fc.Arbitrary<string>> = {
   openai: keyBody(40, 60).map((b) => "sk-" + b),
   openaiProject: keyBody(40, 120, "_-").map((b) => "sk-proj-" + b),
   anthropic: keyBody(80, 100, "_-").map((b) => "sk-ant-api03-" + b),
@@ -37,8 +41,11 @@ const secretKinds: Record<string, fc.Arbitrary<{ readonly secret: string; readon
   npm: keyBody(36, 40).map((b) => "npm_" + b),
   jwt: fc.tuple(chars(ALNUM + "_-", 10, 40), chars(ALNUM + "_-", 10, 80), chars(ALNUM + "_-", 20, 60)).map(([h, p, s]) => `eyJ${h}.eyJ${p}.${s}`)
 }
-const plain = Object.fromEntries(Object.entries(secretKinds).map(([k, arb]) => [k, arb.map((secret) => ({ secret, text: secret }))]))
-const contextual: Record<string, fc.Arbitrary<{ readonly secret: string; readonly text: string }>> = {
+const plain: Record<string, fc.Arbitrary<Embedding>> = Object.fromEntries(
+  Object.entries(secretKinds).map(([k, arb]) => [k, arb.map((secret): Embedding => ({ secret, text: secret }))])
+)
+/** Secrets recognised by their context; the value is what must never survive. */
+const contextual: Record<string, fc.Arbitrary<Embedding>> = {
   awsSecret: fc.tuple(chars(LOWER, 1, 1), chars(UPPER, 1, 1), chars(DIGITS, 1, 1), chars(ALNUM + "/+", 37, 37)).map((p) => {
     const secret = p.join("")
     return { secret, text: `aws_secret_access_key = ${secret}` }
@@ -54,7 +61,7 @@ const contextual: Record<string, fc.Arbitrary<{ readonly secret: string; readonl
 const allKinds = { ...plain, ...contextual }
 
 const separator = fc.constantFrom(" ", "\n", "\t", "\"", "'", "(", ",", ";", " = ", ": ")
-const embedded = (kind: fc.Arbitrary<{ readonly secret: string; readonly text: string }>) =>
+const embedded = (kind: fc.Arbitrary<Embedding>) =>
   fc.tuple(fc.string({ maxLength: 80 }), separator, kind, separator, fc.string({ maxLength: 80 }))
     .map(([before, s1, { secret, text }, s2, after]) => ({ secret, text: before + s1 + text + s2 + after }))
 
