@@ -240,6 +240,17 @@ describePg("PgEventLog", () => {
       assert.deepStrictEqual(ok.positions.map(Number), [1])
     }).pipe(Effect.scoped))
 
+  it.live("the json column refuses data that is not JSON: the append fails and writes nothing", () =>
+    Effect.gen(function*() {
+      const url = yield* freshPgDatabase
+      const { log } = yield* openPgLog(url)
+      const error = yield* Effect.flip(log.appendEncoded(stream("s"), "any", [encoded(1), { ...encoded(2), data: "{not json" }]))
+      assert.strictEqual(error._tag, "EventLogError")
+      if (error._tag === "EventLogError") assert.include(error.message, "22P02")
+      assert.strictEqual(yield* log.head, 0)
+      assert.deepStrictEqual(yield* log.readAllRaw(1, 10), [])
+    }).pipe(Effect.scoped))
+
   it.live("driver failures become EventLogError with reason storage", () =>
     Effect.gen(function*() {
       const url = yield* freshPgDatabase

@@ -113,8 +113,8 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
       insert: (rows) => insertRows(rows)
     })
 
-    // One statement per batch whatever its size (constant text, so the server can reuse its plan): insert
-    // from unnested arrays, move the head, and queue the wake-up. NOTIFY inside the transaction is delivered
+    // One statement per batch whatever its size, with the same text for every size (nine array parameters, not
+    // nine placeholders per row): insert from unnested arrays, move the head, and queue the wake-up. NOTIFY inside the transaction is delivered
     // only on commit, so no listener is woken for a rolled-back batch; `announce` has nothing left to do.
     const insertRows = (rows: ReadonlyArray<EventRow>) => {
       const n = rows.length
