@@ -102,12 +102,14 @@ describe("ToolRegistry", () => {
   it.scopedLive("a registration is removed when its layer's scope closes", () =>
     Effect.gen(function*() {
       const registry = yield* ToolRegistry
-      yield* Effect.scoped(
-        Layer.buildWithScope(ToolRegistry.register(greetTool).pipe(Layer.provide(GreeterLive)), yield* Effect.scope).pipe(
-          Effect.provideService(ToolRegistry, registry)
+      const inside = yield* Effect.scoped(
+        Layer.build(ToolRegistry.register(greetTool).pipe(Layer.provide(GreeterLive))).pipe(
+          Effect.provideService(ToolRegistry, registry),
+          Effect.zipRight(registry.names)
         )
       )
-      assert.include(yield* registry.names, "greet")
+      assert.include(inside, "greet")
+      assert.notInclude(yield* registry.names, "greet")
     }).pipe(Effect.provide(registryLayer())))
 
   it.scopedLive("handler defects and hangs become failed / timeout errors, never throws", () =>
