@@ -3,7 +3,7 @@
  * data, so a long export piped into a slow consumer runs in constant memory.
  */
 import { Terminal } from "@effect/platform"
-import { Effect } from "effect"
+import { Console, Effect } from "effect"
 import { CliError } from "./CliError.ts"
 
 /** A closed pipe (`tau log export | head`) ends the command quietly, as an interruption. */
@@ -17,10 +17,7 @@ export const stdout = (text: string): Effect.Effect<void, CliError, Terminal.Ter
 
 export const stdoutLine = (line: string) => stdout(`${line}\n`)
 
-export const stderrLine = (line: string): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    process.stderr.write(`${line}\n`, () => resume(Effect.void))
-  })
+export const stderrLine = (line: string): Effect.Effect<void> => Console.error(line)
 
 const isBrokenPipe = (cause: unknown): boolean =>
   typeof cause === "object" && cause !== null && "code" in cause && cause.code === "EPIPE"

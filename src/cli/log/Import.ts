@@ -45,7 +45,8 @@ const validate = (path: string) =>
     const progress = yield* Progress.make("validated")
     yield* Stream.runForEach(yield* lines(path), ({ line, text }) => {
       const parsed = parseLine(text, line)
-      const problem = Either.isLeft(parsed) ? parsed.left : checker.check(parsed.right)
+      if (Either.isLeft(parsed)) checker.skip(parsed.left.json, line)
+      const problem = Either.isLeft(parsed) ? parsed.left.reason : checker.check(parsed.right)
       if (problem !== undefined) {
         bad++
         if (problems.length < maxReported) problems.push(`line ${line}: ${problem}`)
@@ -102,7 +103,7 @@ const submit = (path: string, keep: (event: ImportedEvent) => boolean, label: st
     yield* (yield* lines(path)).pipe(
       Stream.mapEffect(({ line, text }) =>
         Either.match(parseLine(text, line), {
-          onLeft: (reason) => Effect.fail(new CliError({ message: `line ${line}: ${reason} (the file changed)` })),
+          onLeft: ({ reason }) => Effect.fail(new CliError({ message: `line ${line}: ${reason} (the file changed)` })),
           onRight: Effect.succeed
         })
       ),

@@ -7,6 +7,8 @@ import type { Position } from "../../domain/Ids.ts"
 import { decodeEvent } from "../../events/Codec.ts"
 import type { EncodedEvent } from "../../events/Envelope.ts"
 import { RecordedEventJson } from "../../events/Envelope.ts"
+import { TauEvent } from "../../events/TauEvent.ts"
+import { upcast } from "../../events/Upcasters.ts"
 
 export interface ImportedEvent {
   readonly line: number
@@ -21,29 +23,54 @@ const formatParseError = (error: ParseResult.ParseError): string =>
     .map((issue) => `${issue.path.length === 0 ? "" : `${issue.path.join(".")}: `}${issue.message}`)
     .join("; ")
 
-const oneLine = (text: string) => text.replace(/\s*\n[\s└├─│]*/g, " / ")
+const members = new Map<string, Schema.Schema.AnyNoContext>(
+  TauEvent.members.map((member): [string, Schema.Schema.AnyNoContext] => [member._tag, member])
+)
+
+/**
+ * Codec.decodeEvent decides validity; this only explains a failure briefly (the union's own message lists every
+ * member): the unknown type, the upcaster's complaint, or the paths that fail in the type's own schema.
+ */
+const explain = (record: RecordedEventJson, fallback: string): string => {
+  const member = members.get(record.type)
+  if (member === undefined) return `unknown event type ${record.type}`
+  const lifted = upcast(record.type, record.schemaVersion, record.data)
+  if (Either.isLeft(lifted)) return lifted.left
+  const fields = lifted.right
+  const input = typeof fields === "object" && fields !== null ? { ...fields, _tag: record.type } : fields
+  const decoded = Schema.decodeUnknownEither(member, { errors: "all" })(input)
+  return Either.isLeft(decoded) ? formatParseError(decoded.left) : fallback.replace(/\s*\n\s*/g, " ")
+}
 
 export const isBlank = (text: string) => text.trim().length === 0
 
 /** Parses one line: JSON, then the RecordedEventJson shape, then the event against the catalogue. */
-export const parseLine = (text: string, line: number): Either.Either<ImportedEvent, string> => {
+/** Why a line is bad, with its JSON when it parsed (so the checker can still follow its stream). */
+export interface LineProblem {
+  readonly reason: string
+  readonly json?: unknown
+}
+
+export const parseLine = (text: string, line: number): Either.Either<ImportedEvent, LineProblem> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    return Either.left(`invalid JSON (${error instanceof Error ? error.message : String(error)})`)
+    return Either.left({ reason: `invalid JSON (${error instanceof Error ? error.message : String(error)})` })
   }
   const decoded = decodeRecord(json)
-  if (Either.isLeft(decoded)) return Either.left(formatParseError(decoded.left))
+  if (Either.isLeft(decoded)) return Either.left({ reason: formatParseError(decoded.left), json })
   const record = decoded.right
-  if (record.streamVersion < 1) return Either.left("streamVersion: must be at least 1")
+  if (record.streamVersion < 1) return Either.left({ reason: "streamVersion: must be at least 1", json })
   const event = decodeEvent({
     position: record.position as Position,
     type: record.type,
     schemaVersion: record.schemaVersion,
     data: record.data
   })
-  if (Either.isLeft(event)) return Either.left(`${record.type} does not decode: ${oneLine(event.left.message)}`)
+  if (Either.isLeft(event)) {
+    return Either.left({ reason: `${record.type} does not decode: ${explain(record, event.left.message)}`, json })
+  }
   return Either.right({
     line,
     record,
@@ -69,6 +96,7 @@ export interface StreamSpan {
 export class ImportChecker {
   readonly streams = new Map<string, StreamSpan>()
   private readonly ids = new Map<string, number>()
+  private readonly unknown = new Set<string>()
   count = 0
 
   check(event: ImportedEvent): string | undefined {
@@ -76,7 +104,7 @@ export class ImportChecker {
     const seen = this.ids.get(eventId)
     if (seen !== undefined) return `event id ${eventId} is already on line ${seen}`
     const span = this.streams.get(streamId)
-    if (span !== undefined && streamVersion !== span.last + 1) {
+    if (span !== undefined && streamVersion !== span.last + 1 && !this.unknown.delete(streamId)) {
       return `stream ${streamId}: version ${streamVersion} does not follow version ${span.last} (line ${span.lastLine})`
     }
     this.ids.set(eventId, event.line)
@@ -88,5 +116,23 @@ export class ImportChecker {
     )
     this.count++
     return undefined
+  }
+
+  /**
+   * A bad line still moves its stream on when its stream and version can be read, and otherwise makes the
+   * stream's next line its new baseline, so one bad line is reported once, not again for every later line.
+   */
+  skip(json: unknown, line: number): void {
+    if (typeof json !== "object" || json === null) return
+    const { streamId, streamVersion } = json as { readonly streamId?: unknown; readonly streamVersion?: unknown }
+    if (typeof streamId !== "string") return
+    const span = this.streams.get(streamId)
+    if (typeof streamVersion === "number" && Number.isInteger(streamVersion)) {
+      this.streams.set(streamId, span === undefined
+        ? { first: streamVersion, firstLine: line, last: streamVersion, lastLine: line }
+        : { ...span, last: streamVersion, lastLine: line })
+    } else {
+      this.unknown.add(streamId)
+    }
   }
 }
