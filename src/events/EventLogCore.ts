@@ -10,8 +10,8 @@ import { batchKeys, planBatch } from "./AppendPlan.ts"
 import type { AppendOutcome, AppendRequest } from "./AppendPlan.ts"
 import { decodeEvent, encodeEvent } from "./Codec.ts"
 import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
-import { EventDecodeError, EventLogError } from "./Errors.ts"
-import type { AppendError } from "./Errors.ts"
+import { EventLogError } from "./Errors.ts"
+import type { AppendError, EventDecodeError } from "./Errors.ts"
 import type { EventLogService, NewEvent, SubscribeOptions } from "./EventLog.ts"
 import type { EventLogOptions } from "./EventLogOptions.ts"
 import type { LogStorage } from "./LogStorage.ts"
@@ -93,8 +93,7 @@ export const makeEventLog = (
       ? Effect.sleep(options.groupCommitWindow)
       : Effect.yieldNow()
 
-    const writerLoop = Effect.gen(function*() {
-      const first = yield* Queue.take(queue)
+    const commitBatch = (first: Pending) => Effect.gen(function*() {
       yield* linger
       const rest = yield* Queue.takeUpTo(queue, options.maxBatch - 1)
       const batch = [first, ...rest]
@@ -103,8 +102,9 @@ export const makeEventLog = (
         const plan = exit.value
         if (plan.rows.length > 0) {
           yield* PubSub.publish(commits, plan.head)
+          // A defect here must not kill the writer fibre: every later append would wait forever.
           yield* storage.announce(plan.head).pipe(
-            Effect.catchAll((e) => Effect.logWarning("event log: commit notification failed", e))
+            Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notification failed", cause))
           )
         }
         yield* complete(batch, plan.outcomes)
@@ -124,6 +124,17 @@ export const makeEventLog = (
       }
     })
 
+    // A batch once taken is always settled: closing the log waits for the commit in flight (so no caller is
+    // told "closed" about an append that was in fact committed), and appends still queued fail with "closed"
+    // instead of waiting forever. Registered before the fork, so it runs after the writer has stopped.
+    const writerLoop = Effect.flatMap(Queue.take(queue), (first) => Effect.uninterruptible(commitBatch(first)))
+    yield* Effect.addFinalizer(() =>
+      Effect.flatMap(Queue.takeAll(queue), (rest) =>
+        failAll(
+          Chunk.toReadonlyArray(rest),
+          new EventLogError({ method: "append", reason: "closed", message: "the event log was closed" })
+        ))
+    )
     yield* Effect.forkScoped(Effect.forever(writerLoop))
 
     const submit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
