@@ -69,6 +69,8 @@ const cases: Record<string, ReadonlyArray<Case>> = {
   ],
   "secret.private_key": [
     [s.privateKey, true],
+    ["-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF" + "A".repeat(60) + "\n-----END PGP PRIVATE KEY BLOCK-----", true],
+    ["-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----", true],
     ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n(truncated)", true],
     ["-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----", false],
     ["private key files start with -----BEGIN and a type", false]
@@ -198,6 +200,7 @@ const cases: Record<string, ReadonlyArray<Case>> = {
     ["cat key.pub >> ~/.ssh/authorized_keys", true],
     ["sed -i 's/x//' /etc/shadow", true],
     ["cp evil /etc/passwd", true],
+    ["sudo useradd -o -u 0 eve", true],
     ["cat /etc/passwd", false],
     ["grep root /etc/passwd > users.txt", false],
     ["cp /etc/passwd ./passwd.copy", false]
