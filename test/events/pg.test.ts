@@ -190,6 +190,22 @@ describePg("PgEventLog", () => {
       assert.deepStrictEqual(positions(rest), [1, 2, 3])
     }).pipe(Effect.scoped))
 
+  it.live("a lost LISTEN connection degrades to polling, never to missed events", () =>
+    Effect.gen(function*() {
+      const url = yield* freshPgDatabase
+      const writer = yield* openPgLog(url)
+      const reader = yield* openPgLog(url, { pollInterval: Duration.millis(100) })
+      const subscription = yield* Effect.fork(take(reader.log, 1, 3, "10 seconds"))
+      yield* writer.log.appendEncoded(stream("s"), "any", [encoded(1)])
+      yield* Effect.sleep("300 millis")
+      const killed = yield* writer.sql<{ readonly pid: number }>`SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'LISTEN %'`
+      assert.isAbove(killed.length, 0, "found the LISTEN connection")
+      yield* writer.log.appendEncoded(stream("s"), "any", [encoded(2), encoded(3)])
+      const seen = yield* Fiber.join(subscription)
+      assert.deepStrictEqual(positions(seen), [1, 2, 3])
+    }).pipe(Effect.scoped))
+
   it.live("the notification carries the new head and is sent only for committed batches", () =>
     Effect.gen(function*() {
       const url = yield* freshPgDatabase
