@@ -41,13 +41,14 @@ export const processPage = (projection: Projection, rows: ReadonlyArray<Recorded
     const attempt = (careful: boolean) =>
       sql.withTransaction(Effect.gen(function*() {
         const stored = yield* lockCheckpoint(projection.name)
-        if (Option.isNone(stored)) return yield* new CheckpointMoved({ name: projection.name, expected, reason: "missing" })
-        if (stored.value.version !== projection.version) {
-          return yield* new CheckpointMoved({ name: projection.name, expected, reason: "version" })
-        }
-        if (stored.value.position !== expected) {
-          return yield* new CheckpointMoved({ name: projection.name, expected, reason: "position" })
-        }
+        const moved = Option.isNone(stored)
+          ? "missing"
+          : stored.value.version !== projection.version
+          ? "version"
+          : stored.value.position !== expected
+          ? "position"
+          : undefined
+        if (moved !== undefined) return yield* new CheckpointMoved({ name: projection.name, expected, reason: moved })
         let position = expected
         let deadLettered = 0
         const deadLetter = (row: RecordedEvent, error: string) => {

@@ -200,7 +200,9 @@ const make = Effect.gen(function*() {
       yield* Effect.logInfo(`projection ${slot.projection.name}: rebuilding from position 1`)
       yield* Ref.set(slot.state, "rebuilding")
       yield* slot.lock.withPermits(1)(Effect.zipRight(reset(slot), drain(slot))).pipe(
-        Effect.ensuring(wasLive ? Effect.zipRight(Ref.set(slot.state, "live"), startSlot(slot)) : Ref.set(slot.state, "stopped"))
+        Effect.ensuring(
+          wasLive ? Effect.zipRight(Ref.set(slot.state, "live"), startSlot(slot)) : Ref.set(slot.state, "stopped")
+        )
       )
     }
   }, sqlDefects)

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Deferred, Effect, Exit, Layer, Random, Ref, Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer, Logger, Random, Ref, Schedule, Scope } from "effect"
 import { newEventId } from "../../src/domain/Ids.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { UserMessageReceived } from "../../src/events/TauEvent.ts"
@@ -217,7 +217,67 @@ const runnerSuite = (backend: Backend) => {
         assert.strictEqual(yield* Ref.get(applied), 0)
       }).pipe(Effect.provide(world(database(), [counting(2)])))
     }))
+
+  it.scopedLive("a failing live loop is logged with its cause and retried, then catches up without double counting", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      const errors: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ cause, logLevel, message }) => {
+          if (logLevel._tag === "Error") {
+            errors.push(`${String(message)} ${Cause.pretty(cause, { renderErrorCause: true })}`)
+          }
+        })
+      )
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const log = yield* EventLog
+        const runner = yield* ProjectionRunner
+        yield* appendSome(0, 3)
+        yield* within(runner.waitFor(yield* log.head))
+
+        // The runner's own table disappears: every page now fails until it is back.
+        yield* sql`ALTER TABLE tau_projection_checkpoints RENAME TO tau_projection_checkpoints_away`
+        yield* appendSome(1, 5)
+        yield* within(
+          Effect.repeat(Effect.sync(() => errors.length), { until: (n) => n >= 2, schedule: Schedule.spaced("50 millis") })
+        )
+        yield* sql`ALTER TABLE tau_projection_checkpoints_away RENAME TO tau_projection_checkpoints`
+
+        const head = yield* log.head
+        yield* within(runner.waitFor(head))
+        assert.strictEqual(yield* totalEventCount, head)
+        assert.include(errors[0]!, "projection loop failed")
+        assert.include(errors[0]!, "tau_projection_checkpoints")
+      }).pipe(Effect.provide(world(database(), [StreamsProjection], { live: true }).pipe(Layer.provide(capture))))
+    }))
 }
 
 describe("ProjectionRunner [sqlite]", () => runnerSuite(sqliteBackend))
-describePg("ProjectionRunner", () => runnerSuite(pgBackend))
+describePg("ProjectionRunner", () => {
+  runnerSuite(pgBackend)
+
+  it.scopedLive("two processes running the same projection on one database still apply each event once", () =>
+    Effect.gen(function*() {
+      const database = yield* pgBackend.fresh
+      const first = yield* Layer.build(world(database(), [StreamsProjection], { live: true, pageSize: 7 }))
+      const second = yield* Layer.build(world(database(), [StreamsProjection], { live: true, pageSize: 5 }))
+      yield* Effect.all([0, 1, 2, 3].map((w) => appendSome(w, 20)), { concurrency: "unbounded" }).pipe(
+        Effect.provide(first)
+      )
+      yield* Effect.gen(function*() {
+        const head = yield* (yield* EventLog).head
+        // Either process may have applied any page; wait until the stored checkpoint reaches the head.
+        yield* within(Effect.repeat(storedCheckpoint("streams"), {
+          until: (c) => c?.position === head,
+          schedule: Schedule.spaced("50 millis")
+        }))
+        yield* (yield* ProjectionRunner).catchUp()
+        assert.strictEqual(yield* totalEventCount, head)
+        const expected = foldStreams(yield* readWholeLog)
+        const rows = yield* streamsTable
+        assert.deepStrictEqual(rows.map((r) => [r.stream_id, Number(r.event_count)]), expected.map((e) => [e.streamId, e.eventCount]))
+      }).pipe(Effect.provide(second))
+    }))
+})
