@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { Scope } from "effect"
 import { EventId, newEventId, StreamId, StreamVersion } from "../../src/domain/Ids.ts"
 import type { RecordedEvent } from "../../src/events/Envelope.ts"
@@ -13,8 +13,7 @@ import { tempSqliteFile } from "../support/Sqlite.ts"
 import { runCli } from "./runCli.ts"
 
 const withLog = <A, E>(filename: string, f: (log: typeof EventLog.Service) => Effect.Effect<A, E>) =>
-  Effect.scoped(Effect.flatMap(Layer.build(Database.sqlite({ filename, synchronous: "OFF" })), (ctx) =>
-    f(ctx.unsafeMap.get(EventLog.key) as typeof EventLog.Service)))
+  Effect.flatMap(EventLog, f).pipe(Effect.provide(Database.sqlite({ filename, synchronous: "OFF" })))
 
 const readAll = (filename: string) => withLog(filename, (log) => log.readAllRaw(1, 100_000))
 
