@@ -48,6 +48,20 @@ export const lockCheckpoint = (name: string) =>
     return Option.fromNullable(decoded[0])
   })
 
+/**
+ * Serialises resets of `name` across processes, also when it has no checkpoint row yet (which `FOR UPDATE`
+ * cannot lock): two PostgreSQL processes creating the same tables at once would otherwise collide.
+ */
+export const lockProjection = (name: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.onDialectOrElse({
+      pg: () => sql`SELECT pg_advisory_xact_lock(hashtext(${`tau_projection:${name}`}))`,
+      orElse: () => Effect.void
+    })
+    return yield* lockCheckpoint(name)
+  })
+
 export const allCheckpoints = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const rows = yield* sql`SELECT name, version, position FROM tau_projection_checkpoints`

@@ -15,7 +15,7 @@ import {
   clearDeadLetters,
   deadLetterCounts,
   listDeadLetters,
-  lockCheckpoint,
+  lockProjection,
   writeCheckpoint
 } from "./Checkpoints.ts"
 import { ProjectionNotFound, ProjectionStatus } from "./Projection.ts"
@@ -83,7 +83,7 @@ const make = Effect.gen(function*() {
   const prepare = (slot: Slot) =>
     sql.withTransaction(Effect.gen(function*() {
       const { name, version } = slot.projection
-      const stored = yield* lockCheckpoint(name)
+      const stored = yield* lockProjection(name)
       if (Option.isSome(stored) && stored.value.version === version) return stored.value.position
       yield* Effect.logInfo(
         Option.match(stored, {
@@ -96,7 +96,7 @@ const make = Effect.gen(function*() {
     })).pipe(withSql, Effect.tap((position) => SubscriptionRef.set(slot.checkpoint, position)))
 
   const reset = (slot: Slot) =>
-    sql.withTransaction(Effect.zipRight(lockCheckpoint(slot.projection.name), resetTables(slot))).pipe(
+    sql.withTransaction(Effect.zipRight(lockProjection(slot.projection.name), resetTables(slot))).pipe(
       withSql,
       Effect.zipRight(SubscriptionRef.set(slot.checkpoint, 0))
     )

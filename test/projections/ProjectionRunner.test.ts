@@ -261,8 +261,11 @@ describePg("ProjectionRunner", () => {
   it.scopedLive("two processes running the same projection on one database still apply each event once", () =>
     Effect.gen(function*() {
       const database = yield* pgBackend.fresh
-      const first = yield* Layer.build(world(database(), [StreamsProjection], { live: true, pageSize: 7 }))
-      const second = yield* Layer.build(world(database(), [StreamsProjection], { live: true, pageSize: 5 }))
+      // Both start at once on an empty database: both try to create the projection's tables.
+      const [first, second] = yield* Effect.all([
+        Layer.build(world(database(), [StreamsProjection], { live: true, pageSize: 7 })),
+        Layer.build(world(database(), [StreamsProjection], { live: true, pageSize: 5 }))
+      ], { concurrency: 2 })
       yield* Effect.all([0, 1, 2, 3].map((w) => appendSome(w, 20)), { concurrency: "unbounded" }).pipe(
         Effect.provide(first)
       )
