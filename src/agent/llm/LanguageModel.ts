@@ -16,7 +16,7 @@ import { LlmError } from "./Errors.ts"
 import { costOf } from "./Pricing.ts"
 import { makeRateLimiter } from "./RateLimiter.ts"
 import { estimatePromptTokens, estimateRequestTokens, estimateTextTokens } from "./Tokens.ts"
-import type { ModelRequest, StreamDelta } from "./Types.ts"
+import type { CallOptions, ModelRequest, StreamDelta } from "./Types.ts"
 import { ModelResponse } from "./Types.ts"
 import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
@@ -69,33 +69,35 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         })
       )
 
-    const complete = Effect.fn("LanguageModel.complete")(function*(request: ModelRequest) {
+    const complete = Effect.fn("LanguageModel.complete")(function*(request: ModelRequest, options: CallOptions = {}) {
       const conn = yield* connection
       const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
       const startedAt = yield* Clock.currentTimeMillis
       const estimate = estimateRequestTokens(request)
       const models = modelsFor(conn, request)
-      const router = makeRouter(models, breaker, settings.retry)
+      const router = makeRouter(models, breaker, settings.retry, options)
       let route = yield* router.start
-      for (let attempts = 1;; attempts++) {
+      for (;;) {
         const model = route.model
-        const result = yield* limiter.acquire(estimate).pipe(
-          Effect.zipRight(callOnce(sdk, conn, model, request)),
+        yield* limiter.acquire(estimate).pipe(
           // An admitted half-open trial that never reached the server must not keep the breaker half-open.
-          Effect.tapErrorTag("RateLimited", () => breaker.release(model)),
+          Effect.tapError(() => breaker.release(model)),
+          Effect.onInterrupt(() => breaker.release(model))
+        )
+        const attemptStart = yield* Clock.currentTimeMillis
+        const result = yield* callOnce(sdk, conn, model, request).pipe(
           Effect.onInterrupt(() => breaker.release(model)),
           Effect.either
         )
+        const now = yield* Clock.currentTimeMillis
         if (Either.isLeft(result)) {
-          if (result.left._tag === "RateLimited") return yield* result.left
-          route = yield* router.next(route, result.left)
+          route = yield* router.next(route, result.left, Math.max(0, Math.round(now - attemptStart)))
           continue
         }
         const parsed = result.right
         yield* breaker.onSuccess(model)
         yield* limiter.settle(estimate, parsed.usage.totalTokens)
-        const finishedAt = yield* Clock.currentTimeMillis
-        yield* Effect.annotateCurrentSpan({ model, attempts })
+        yield* Effect.annotateCurrentSpan({ model, attempts: route.attempt })
         return new ModelResponse({
           model: ModelName.make(model),
           content: parsed.content,
@@ -103,16 +105,16 @@ export const makeLanguageModel = (settings: LlmSettings) =>
           finishReason: parsed.finishReason,
           usage: parsed.usage,
           ...(parsed.logprobs !== undefined ? { logprobs: parsed.logprobs } : {}),
-          latencyMs: Math.max(0, Math.round(finishedAt - startedAt)),
+          latencyMs: Math.max(0, Math.round(now - startedAt)),
           costUsd: costOf(settings.prices, model, parsed.usage),
           ...(parsed.responseId !== undefined ? { responseId: parsed.responseId } : {}),
-          attempts,
+          attempts: route.attempt,
           skippedModels: models.slice(0, route.index).map((m) => ModelName.make(m))
         })
       }
     })
 
-    const stream = (request: ModelRequest): Stream.Stream<StreamDelta, LanguageModelError> =>
+    const stream = (request: ModelRequest, options: CallOptions = {}): Stream.Stream<StreamDelta, LanguageModelError> =>
       Stream.unwrap(Effect.gen(function*() {
         const conn = yield* connection
         const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
@@ -125,9 +127,10 @@ export const makeLanguageModel = (settings: LlmSettings) =>
           breaker,
           limiter,
           estimateUsage: estimateUsage(request),
-          timeoutError
+          timeoutError,
+          callOptions: options
         })
-      }))
+      })).pipe(Stream.withSpan("LanguageModel.stream"))
 
     return {
       /** The reason calls fail, when no model is configured. */

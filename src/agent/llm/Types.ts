@@ -2,10 +2,12 @@
  * What goes in and out of the LanguageModel service. Tool calls, usage, logprobs and finish reasons are the
  * domain value objects recorded in ModelRequested / ModelResponded, so a response maps onto its event 1:1.
  */
+import type { Effect } from "effect"
 import { Schema } from "effect"
 import { ModelName, ToolCallId, ToolName } from "../../domain/Ids.ts"
 import { FinishReason, TokenLogprob, ToolCall, Usage } from "../../domain/ModelCall.ts"
 import { Count, Millis, Usd } from "../../domain/Quantities.ts"
+import type { LlmError } from "./Errors.ts"
 
 export { FinishReason, TokenLogprob, ToolCall, Usage }
 
@@ -97,3 +99,20 @@ export const Completed = Schema.TaggedStruct("Completed", { response: ModelRespo
 
 export const StreamDelta = Schema.Union(TextDelta, ToolCallDelta, Completed)
 export type StreamDelta = typeof StreamDelta.Type
+
+/** A failed attempt inside one call, reported as it happens (the session actor records ModelCallFailed). */
+export interface AttemptFailure {
+  readonly model: string
+  /** 1-based attempt number within the call, across models. */
+  readonly attempt: number
+  readonly error: LlmError
+  /** Whether another attempt follows, on the same model or on `nextModel`. */
+  readonly retrying: boolean
+  readonly nextModel?: string
+  readonly delayMs?: number
+  readonly latencyMs: number
+}
+
+export interface CallOptions {
+  readonly onAttemptFailed?: (failure: AttemptFailure) => Effect.Effect<void>
+}

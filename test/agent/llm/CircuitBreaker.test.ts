@@ -4,6 +4,7 @@ import { makeCircuitBreaker } from "../../../src/agent/llm/CircuitBreaker.ts"
 import { defaultBreaker } from "../../../src/agent/llm/Config.ts"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
+import type { AttemptFailure } from "../../../src/agent/llm/Types.ts"
 import { ask, collect, modelLayer } from "./support.ts"
 
 describe("CircuitBreaker (TestClock, default settings)", () => {
@@ -97,7 +98,9 @@ describe("breaker and fallback models (live, short cooldown)", () => {
         modelLayer(lb, { TAU_FALLBACK_MODELS: "backup", TAU_LLM_MAX_RETRIES: "0" })
       )
       lb.enqueue(Reply.error(500, { model: "primary" }), Reply.text("streamed backup", { model: "backup" }))
-      const deltas = yield* collect(model.stream(ask("x")))
+      const failures: Array<AttemptFailure> = []
+      const deltas = yield* collect(model.stream(ask("x"), { onAttemptFailed: (f) => Effect.sync(() => failures.push(f)) }))
+      assert.deepStrictEqual(failures.map((f) => [f.model, f.attempt, f.retrying, f.nextModel]), [["primary", 1, true, "backup"]])
       const last = deltas[deltas.length - 1]
       assert.isTrue(last?._tag === "Completed" && last.response.model === "backup")
 

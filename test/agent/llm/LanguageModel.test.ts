@@ -3,6 +3,7 @@ import { ConfigProvider, Effect, Exit, Layer, Stream } from "effect"
 import { ToolName } from "../../../src/domain/Ids.ts"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import type { LlmError } from "../../../src/agent/llm/Errors.ts"
+import type { AttemptFailure } from "../../../src/agent/llm/Types.ts"
 import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
 import { ask, modelLayer } from "./support.ts"
 
@@ -87,17 +88,28 @@ describe("LanguageModel (through the openai SDK against the loopback server)", (
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
       lb.enqueue(Reply.error(503), Reply.error(500), Reply.text("finally"))
-      const response = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(Effect.provide(modelLayer(lb)))
+      const failures: Array<AttemptFailure> = []
+      const response = yield* Effect.flatMap(LanguageModel, (m) =>
+        m.complete(ask("x"), { onAttemptFailed: (f) => Effect.sync(() => failures.push(f)) })).pipe(
+          Effect.provide(modelLayer(lb))
+        )
       assert.strictEqual(response.content, "finally")
       assert.strictEqual(response.attempts, 3)
       assert.strictEqual(lb.chatRequests().length, 3)
+      assert.deepStrictEqual(
+        failures.map((f) => [f.attempt, f.error.status, f.retrying, f.nextModel]),
+        [[1, 503, true, "loopback-model"], [2, 500, true, "loopback-model"]]
+      )
+      assert.isAtLeast(failures[1]!.delayMs!, 10)
     }))
 
   it.scopedLive("retries stop after TAU_LLM_MAX_RETRIES with the last error", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
       lb.enqueue(Reply.error(502), Reply.error(502), Reply.error(504), Reply.text("too late"))
-      const exit = yield* Effect.flatMap(LanguageModel, (m) => m.complete(ask("x"))).pipe(
+      const failures: Array<AttemptFailure> = []
+      const exit = yield* Effect.flatMap(LanguageModel, (m) =>
+        m.complete(ask("x"), { onAttemptFailed: (f) => Effect.sync(() => failures.push(f)) })).pipe(
         Effect.provide(modelLayer(lb, { TAU_LLM_MAX_RETRIES: "2", TAU_LLM_BREAKER_FAILURES: "10" })),
         Effect.exit
       )
@@ -105,6 +117,7 @@ describe("LanguageModel (through the openai SDK against the loopback server)", (
       assert.strictEqual(error._tag, "LlmError")
       assert.strictEqual(error.reason, "server_error")
       assert.strictEqual(error.status, 504)
+      assert.deepStrictEqual(failures.map((f) => [f.attempt, f.retrying]), [[1, true], [2, true], [3, false]])
       assert.strictEqual(lb.chatRequests().length, 3)
     }))
 

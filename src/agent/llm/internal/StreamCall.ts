@@ -15,7 +15,7 @@ import { LlmError } from "../Errors.ts"
 import { costOf } from "../Pricing.ts"
 import type { RateLimiter } from "../RateLimiter.ts"
 import { estimateRequestTokens } from "../Tokens.ts"
-import type { ModelRequest, StreamDelta } from "../Types.ts"
+import type { CallOptions, ModelRequest, StreamDelta } from "../Types.ts"
 import { ModelResponse } from "../Types.ts"
 import type { Route } from "./Router.ts"
 import { makeRouter } from "./Router.ts"
@@ -32,6 +32,7 @@ export interface StreamCallOptions {
   readonly limiter: RateLimiter
   readonly estimateUsage: (content: string) => Usage
   readonly timeoutError: (model: string) => LlmError
+  readonly callOptions: CallOptions
 }
 
 export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelta, LanguageModelError> =>
@@ -39,10 +40,10 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
     const { breaker, limiter, models, request, settings } = options
     const startedAt = yield* Clock.currentTimeMillis
     const estimate = estimateRequestTokens(request)
-    const router = makeRouter(models, breaker, settings.retry)
+    const router = makeRouter(models, breaker, settings.retry, options.callOptions)
     const ledger = makeLedger()
-    let attempts = 0
     let firstTokenAt: number | undefined
+    let attemptStart = startedAt
 
     const fail = (model: string) => (cause: unknown) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(toLlmError(model, cause, now)))
@@ -72,8 +73,8 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
       // half-open trial it was granted is given back.
       let reported = false
       return Stream.unwrapScoped(Effect.gen(function*() {
-        attempts++
         yield* limiter.acquire(estimate)
+        attemptStart = yield* Clock.currentTimeMillis
         const iterator = (yield* open(model))[Symbol.asyncIterator]()
         const chunks = Stream.repeatEffectOption(
           Effect.tryPromise({ try: () => iterator.next(), catch: (cause) => cause }).pipe(
@@ -102,7 +103,7 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
             ...(firstTokenAt !== undefined ? { firstTokenMs: Math.max(0, Math.round(firstTokenAt - startedAt)) } : {}),
             costUsd: costOf(settings.prices, model, assembled.usage),
             ...(assembled.responseId !== undefined ? { responseId: assembled.responseId } : {}),
-            attempts,
+            attempts: route.attempt,
             skippedModels: models.slice(0, route.index).map((m) => ModelName.make(m))
           })
           if (ledger.diverged) {
@@ -133,7 +134,12 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
     const run = (route: Route): Stream.Stream<StreamDelta, LanguageModelError> =>
       attempt(route).pipe(
         Stream.catchAll((error) =>
-          error._tag === "LlmError" ? Stream.unwrap(Effect.map(router.next(route, error), run)) : Stream.fail(error)
+          error._tag === "LlmError"
+            ? Stream.unwrap(
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.map(router.next(route, error, Math.max(0, Math.round(now - attemptStart))), run))
+            )
+            : Stream.fail(error)
         )
       )
 
