@@ -11,29 +11,29 @@ const loadDefaults = Effect.withConfigProvider(LlmConfig, ConfigProvider.fromMap
 describe("wire format", () => {
   it.effect("OpenAI gets max_completion_tokens, other servers max_tokens; assistant tool calls and tool results map to roles", () =>
     Effect.gen(function*() {
-    const settings = yield* loadDefaults
-    const call = { id: ToolCallId.make("call_1"), name: ToolName.make("read_file"), arguments: "{\"path\":\"a\"}" }
-    const request = new ModelRequest({
-      messages: [
-        ChatMessages.user("read a"),
-        ChatMessages.assistant("", [call]),
-        ChatMessages.tool(call.id, "contents")
-      ],
-      maxTokens: 100
-    })
-    const official = toWireParams("gpt-4.1", request, settings, true)
-    const local = toWireParams("qwen", request, settings, false)
-    assert.strictEqual(official.max_completion_tokens, 100)
-    assert.isUndefined(official.max_tokens)
-    assert.strictEqual(local.max_tokens, 100)
-    assert.deepStrictEqual(official.messages, [
-      { role: "user", content: "read a" },
-      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "read_file", arguments: "{\"path\":\"a\"}" } }] },
-      { role: "tool", tool_call_id: "call_1", content: "contents" }
-    ])
-    assert.isUndefined(official.tools)
-    assert.isUndefined(official.logprobs)
-  }))
+      const settings = yield* loadDefaults
+      const call = { id: ToolCallId.make("call_1"), name: ToolName.make("read_file"), arguments: "{\"path\":\"a\"}" }
+      const request = new ModelRequest({
+        messages: [
+          ChatMessages.user("read a"),
+          ChatMessages.assistant("", [call]),
+          ChatMessages.tool(call.id, "contents")
+        ],
+        maxTokens: 100
+      })
+      const official = toWireParams("gpt-4.1", request, settings, true)
+      const local = toWireParams("qwen", request, settings, false)
+      assert.strictEqual(official.max_completion_tokens, 100)
+      assert.isUndefined(official.max_tokens)
+      assert.strictEqual(local.max_tokens, 100)
+      assert.deepStrictEqual(official.messages, [
+        { role: "user", content: "read a" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "read_file", arguments: "{\"path\":\"a\"}" } }] },
+        { role: "tool", tool_call_id: "call_1", content: "contents" }
+      ])
+      assert.isUndefined(official.tools)
+      assert.isUndefined(official.logprobs)
+    }))
 
   it("classifies SDK failures", () => {
     const headers = new Headers({ "retry-after": "3" })
