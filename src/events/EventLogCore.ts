@@ -22,6 +22,29 @@ interface Pending {
   readonly done: Deferred.Deferred<AppendResult, AppendError>
 }
 
+/**
+ * Encoded events from outside (import, replication) must carry JSON object text: a bad row would otherwise
+ * fail a whole group-commit batch on PostgreSQL, or be stored and break every reader on SQLite.
+ */
+const invalidEncoded = (events: ReadonlyArray<EncodedEvent>): EventLogError | undefined => {
+  for (const event of events) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(event.data)
+    } catch {
+      parsed = undefined
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      return new EventLogError({
+        method: "append",
+        reason: "invalid",
+        message: `event ${event.eventId} (${event.type}): data is not a JSON object`
+      })
+    }
+  }
+  return undefined
+}
+
 const isNewEvent = (e: TauEvent | NewEvent): e is NewEvent => !("_tag" in e)
 
 /** Current span's ids, so every event can be traced back to the request that caused it. */
@@ -141,15 +164,24 @@ export const makeEventLog = (
       Effect.flatMap(Deferred.make<AppendResult, AppendError>(), (done) =>
         Effect.zipRight(Queue.offer(queue, { request, done }), Deferred.await(done)))
 
-    const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) =>
-      submit({ streamId, expected, events })
+    const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) => {
+      const invalid = invalidEncoded(events)
+      return invalid === undefined ? submit({ streamId, expected, events }) : Effect.fail(invalid)
+    }
 
     const appendEncodedBatch: EventLogService["appendEncodedBatch"] = (requests) =>
       Effect.gen(function*() {
         const pending: Array<Pending> = []
-        for (const request of requests) pending.push({ request, done: yield* Deferred.make<AppendResult, AppendError>() })
+        const results: Array<Deferred.Deferred<AppendResult, AppendError>> = []
+        for (const request of requests) {
+          const done = yield* Deferred.make<AppendResult, AppendError>()
+          const invalid = invalidEncoded(request.events)
+          if (invalid === undefined) pending.push({ request, done })
+          else yield* Deferred.fail(done, invalid)
+          results.push(done)
+        }
         yield* Queue.offerAll(queue, pending)
-        return yield* Effect.forEach(pending, (p) => Effect.either(Deferred.await(p.done)))
+        return yield* Effect.forEach(results, (done) => Effect.either(Deferred.await(done)))
       })
 
     const append: EventLogService["append"] = (streamId, expected, events) =>
