@@ -1,5 +1,119 @@
-import { Effect } from "effect"
-import { sqliteEventLogLayer, tempSqliteFile } from "../support/Sqlite.ts"
+import { describe, expect, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import Database from "better-sqlite3"
+import { existsSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Logger, LogLevel } from "effect"
+import { EventLog } from "../../src/events/EventLog.ts"
+import { defaultEventLogOptions } from "../../src/events/EventLogOptions.ts"
+import * as SqliteDatabase from "../../src/events/sqlite/SqliteDatabase.ts"
+import * as SqliteEventLog from "../../src/events/sqlite/SqliteEventLog.ts"
+import { sqliteEventLogMigrations } from "../../src/events/sqlite/migrations.ts"
+import { sampleEvent } from "../support/Events.ts"
+import { sqliteDatabaseLayer, sqliteEventLogLayer, tempSqliteFile } from "../support/Sqlite.ts"
 import { eventLogContract } from "./contract/EventLogContract.ts"
+import { streamOf } from "./contract/helpers.ts"
 
 eventLogContract("sqlite", Effect.map(tempSqliteFile, (file) => () => sqliteEventLogLayer(file)))
+
+const pragma = (name: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<Record<string, unknown>>(`PRAGMA ${name}`)).pipe(
+    Effect.map((rows) => Object.values(rows[0] ?? {})[0])
+  )
+
+describe("SQLite database and event log specifics", () => {
+  it.live("WAL with synchronous=FULL by default, NORMAL when configured; the parent directory is created", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const base = yield* tempSqliteFile
+      const file = join(dirname(base), "nested", "deeper", "tau.db")
+      const full = yield* Effect.all([pragma("journal_mode"), pragma("synchronous"), pragma("busy_timeout")]).pipe(
+        Effect.provide(sqliteDatabaseLayer(file))
+      )
+      expect(full).toEqual(["wal", 2, 5000])
+      expect(existsSync(file)).toBe(true)
+      const normal = yield* pragma("synchronous").pipe(
+        Effect.provide(SqliteDatabase.layerConfig({ filename: file, migrations: sqliteEventLogMigrations })),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["TAU_SQLITE_SYNCHRONOUS", "NORMAL"]])))
+      )
+      expect(normal).toBe(1)
+    })))
+
+  it.live("migrations run once; a later migration id is applied to an existing database", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      yield* Effect.flatMap(EventLog, (log) => log.append(streamOf("m"), "no_stream", [sampleEvent(1)])).pipe(
+        Effect.provide(sqliteEventLogLayer(file))
+      )
+      const later = {
+        ...sqliteEventLogMigrations,
+        "0002_later": Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE later_table (x INTEGER)`)
+      }
+      const applied = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql<{ readonly migration_id: number }>`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`).pipe(
+          Effect.provide(SqliteDatabase.layer({ filename: file, migrations: later }))
+        )
+      expect(applied.map((r) => r.migration_id)).toEqual([1, 2])
+      const head = yield* Effect.flatMap(EventLog, (log) => log.head).pipe(Effect.provide(sqliteEventLogLayer(file)))
+      expect(head).toBe(1)
+    })))
+
+  it.live("reads use their own connection: they do not wait behind an open write transaction", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const sql = yield* SqlClient.SqlClient
+        yield* log.append(streamOf("r"), "no_stream", [sampleEvent(1)])
+        const inside = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const writer = yield* sql.withTransaction(
+          Effect.zipRight(sql`DELETE FROM tau_events WHERE 0`, Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(release)))
+        ).pipe(Effect.fork)
+        yield* Deferred.await(inside)
+        const read = yield* log.readAll(1, 10).pipe(Effect.timeout(Duration.seconds(2)))
+        expect(read.map((e) => e.position)).toEqual([1])
+        expect((yield* log.stats).events).toBe(1)
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(writer)
+      }).pipe(Effect.provide(sqliteEventLogLayer(file)))
+    })))
+
+  it.live("another process holding the write lock past busy_timeout fails the append with reason busy", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      const layer = SqliteEventLog.layerWith(defaultEventLogOptions).pipe(
+        Layer.provideMerge(SqliteDatabase.layer({ filename: file, busyTimeoutMs: 100, migrations: sqliteEventLogMigrations }))
+      )
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const other = new Database(file)
+        other.exec("BEGIN IMMEDIATE")
+        const error = yield* Effect.flip(log.append(streamOf("b"), "no_stream", [sampleEvent(1)]))
+        other.exec("ROLLBACK")
+        other.close()
+        expect(error).toMatchObject({ _tag: "EventLogError", method: "append", reason: "busy" })
+        expect((yield* log.append(streamOf("b"), "no_stream", [sampleEvent(2)])).positions).toEqual([1])
+      }).pipe(Effect.provide(layer))
+    })).pipe(Logger.withMinimumLogLevel(LogLevel.None)))
+
+  it.live("stats count the WAL file in the bytes on disk", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        yield* log.append(streamOf("s"), "no_stream", Array.from({ length: 200 }, (_, i) => sampleEvent(i)))
+        const stats = yield* log.stats
+        const pages = (yield* pragma("page_count")) as number * ((yield* pragma("page_size")) as number)
+        expect(existsSync(`${file}-wal`)).toBe(true)
+        expect(stats.bytes).toBeGreaterThan(pages)
+      }).pipe(Effect.provide(sqliteEventLogLayer(file)))
+    })))
+
+  it.live("an in-memory database works with one connection", () =>
+    Effect.gen(function*() {
+      const log = yield* EventLog
+      yield* log.append(streamOf("mem"), "no_stream", [sampleEvent(1), sampleEvent(2)])
+      expect((yield* log.readAll(1, 10)).map((e) => e.streamVersion)).toEqual([1, 2])
+      expect((yield* log.stats).events).toBe(2)
+    }).pipe(Effect.provide(sqliteEventLogLayer(":memory:"))))
+})
