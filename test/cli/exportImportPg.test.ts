@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { assert, it } from "@effect/vitest"
-import type { Layer} from "effect";
 import { Effect, Redacted } from "effect"
+import type { Layer } from "effect"
 import type { RecordedEvent } from "../../src/events/Envelope.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { sessionStream } from "../../src/events/Streams.ts"
