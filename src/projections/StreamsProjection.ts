@@ -4,19 +4,21 @@
  */
 import { Effect } from "effect"
 import { SqlClient } from "@effect/sql"
+import { streamKind } from "../events/Streams.ts"
+import type { StreamKind } from "../events/Streams.ts"
 import type { Projection } from "./Projection.ts"
 
-export const StreamKind = ["session", "memory", "reward", "cortex", "prompt", "experiment", "trainer", "other"] as const
-export type StreamKind = typeof StreamKind[number]
-
-const known: ReadonlySet<string> = new Set(StreamKind.filter((k) => k !== "other"))
-
-/** The family of a stream id (`session-<id>` → session, `cortex` → cortex); "other" for unknown prefixes. */
-export const streamKind = (streamId: string): StreamKind => {
-  const dash = streamId.indexOf("-")
-  const prefix = dash === -1 ? streamId : streamId.slice(0, dash)
-  return known.has(prefix) ? (prefix as StreamKind) : "other"
-}
+/** Every stream kind, for schemas of the read side. */
+export const streamKinds = [
+  "session",
+  "memory",
+  "reward",
+  "cortex",
+  "prompt",
+  "experiment",
+  "trainer",
+  "other"
+] as const satisfies ReadonlyArray<StreamKind>
 
 export const StreamsProjection: Projection = {
   name: "streams",

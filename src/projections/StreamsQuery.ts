@@ -5,11 +5,11 @@ import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "@effect/sql"
 import { StreamId } from "../domain/Ids.ts"
 import { SqlInt, SqlTimestamp } from "./SqlValues.ts"
-import { StreamKind } from "./StreamsProjection.ts"
+import { streamKinds } from "./StreamsProjection.ts"
 
 export class StreamInfo extends Schema.Class<StreamInfo>("StreamInfo")({
   streamId: StreamId,
-  kind: Schema.Literal(...StreamKind),
+  kind: Schema.Literal(...streamKinds),
   version: Schema.Int,
   firstPosition: Schema.Int,
   lastPosition: Schema.Int,
@@ -19,7 +19,7 @@ export class StreamInfo extends Schema.Class<StreamInfo>("StreamInfo")({
 }) {}
 
 export const StreamFilters = Schema.Struct({
-  kind: Schema.optional(Schema.Literal(...StreamKind)),
+  kind: Schema.optional(Schema.Literal(...streamKinds)),
   /** Stream ids starting with this text (case-sensitive on both backends). */
   prefix: Schema.optional(Schema.String),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
@@ -29,7 +29,7 @@ export type StreamFilters = typeof StreamFilters.Type
 
 const Row = Schema.Struct({
   stream_id: StreamId,
-  kind: Schema.Literal(...StreamKind),
+  kind: Schema.Literal(...streamKinds),
   version: SqlInt,
   first_position: SqlInt,
   last_position: SqlInt,

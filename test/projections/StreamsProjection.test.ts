@@ -3,7 +3,8 @@ import { Effect, FastCheck as fc, Layer, Option } from "effect"
 import { StreamVersion } from "../../src/domain/Ids.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
-import { streamKind, StreamsProjection } from "../../src/projections/StreamsProjection.ts"
+import { streamKind } from "../../src/events/Streams.ts"
+import { StreamsProjection } from "../../src/projections/StreamsProjection.ts"
 import { StreamsQuery } from "../../src/projections/StreamsQuery.ts"
 import type { StreamInfo } from "../../src/projections/StreamsQuery.ts"
 import { sampleEvent, sampleSessionStarted } from "../support/Events.ts"
@@ -34,6 +35,8 @@ describe("streamKind", () => {
     assert.strictEqual(streamKind("sessionless"), "other")
     assert.strictEqual(streamKind("Session-1"), "other")
     assert.strictEqual(streamKind("import-1"), "other")
+    assert.strictEqual(streamKind("cortex-1"), "other")
+    assert.strictEqual(streamKind("session-"), "other")
   })
 })
 

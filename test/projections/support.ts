@@ -20,7 +20,7 @@ import { projectionMigrations } from "../../src/projections/migrations.ts"
 import type { Projection } from "../../src/projections/Projection.ts"
 import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
 import { RegisteredProjections } from "../../src/projections/projections.ts"
-import { streamKind } from "../../src/projections/StreamsProjection.ts"
+import { streamKind } from "../../src/events/Streams.ts"
 import { freshPgDatabase } from "../support/Pg.ts"
 import { tempSqliteFile } from "../support/Sqlite.ts"
 
