@@ -1,16 +1,17 @@
 /**
  * Durability of the SQLite log against a process that dies mid-append (SIGKILL), and correctness with several
- * processes appending to one file (write lock taken first, so no SQLITE_BUSY_SNAPSHOT).
+ * processes appending to one file (write lock taken first, so no SQLITE_BUSY_SNAPSHOT) while this one follows it.
  */
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
+import { Chunk, Effect, Fiber, Stream } from "effect"
 import type { RecordedEvent } from "../../src/events/Envelope.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { sqliteEventLogLayer, tempSqliteFile } from "../support/Sqlite.ts"
-import { collectAll, expectGapFree } from "./contract/helpers.ts"
+import { appendWorkers, eventsPerRun } from "../support/AppendWorkers.ts"
+import { collectAll, eventsFrom, expectGapFree } from "./contract/helpers.ts"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const script = fileURLToPath(new URL("../support/appendChild.ts", import.meta.url))
@@ -44,7 +45,7 @@ const runChild = (
         if (line !== "ready") acks.push(line)
         else {
           options.ready?.()
-          void options.go?.then(() => child.stdin.write("go\n"))
+          void (options.go ?? Promise.resolve()).then(() => child.stdin.write("go\n"))
         }
       }
       if (options.killAfter !== undefined && acks.length >= options.killAfter) child.kill("SIGKILL")
@@ -112,34 +113,42 @@ describe("SQLite event log across processes", () => {
       expect(yield* integrityCheck(file)).toBe("ok")
     })), 60_000)
 
-  it.live("three processes appending to one file at the same time all succeed, with one gap-free order", () =>
+  it.live("two processes and this one appending to one file at the same time: one gap-free order, followed live", () =>
     Effect.scoped(Effect.gen(function*() {
       const file = yield* tempSqliteFile
-      // Create the schema first so the children do not race on the migration.
-      yield* readBack(file)
-      const tags = ["a", "b", "c"]
-      let waiting = tags.length
-      let start = () => {}
-      const go = new Promise<void>((resolve) => (start = resolve))
-      const ready = () => {
-        if (--waiting === 0) start()
-      }
-      const runs = yield* Effect.all(
-        tags.map((tag) => runChild(file, tag, { count: 60, go, ready })),
-        { concurrency: "unbounded" }
-      )
-      for (const run of runs) {
-        expect(run.code, run.stderr).toBe(0)
-        expect(run.acks.length).toBe(240)
-      }
-      const events = yield* readBack(file)
-      expectGapFree(events)
-      expect(events.length).toBe(3 * 4 * 150)
-      // The children really interleaved: their commits alternate in the log.
-      const switches = events.filter((e, i) => i > 0 && e.streamId.split("-")[1] !== events[i - 1]!.streamId.split("-")[1])
-      expect(switches.length).toBeGreaterThan(2)
-      expectAcknowledged(runs.flatMap((r) => r.acks), events)
-      expectWholeBatches(events)
+      const appends = 60
+      const total = 3 * eventsPerRun(appends)
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        // This process follows the log while the children write: their commits arrive by polling.
+        const subscriber = yield* log.subscribeRaw(1, { pageSize: 50 }).pipe(Stream.take(total), Stream.runCollect, Effect.fork)
+        const tags = ["a", "b"]
+        let waiting = tags.length
+        let start = () => {}
+        const go = new Promise<void>((resolve) => (start = resolve))
+        const ready = () => {
+          if (--waiting === 0) start()
+        }
+        const own: Array<string> = []
+        const [runs] = yield* Effect.all([
+          Effect.all(tags.map((tag) => runChild(file, tag, { count: appends, go, ready })), { concurrency: "unbounded" }),
+          Effect.zipRight(Effect.promise(() => go), appendWorkers(log, "p", appends, (line) => own.push(line)))
+        ], { concurrency: "unbounded" })
+        for (const run of runs) {
+          expect(run.code, run.stderr).toBe(0)
+          expect(run.acks.length).toBe(4 * appends)
+        }
+        const events = yield* collectAll(log)
+        expectGapFree(events)
+        expect(events.length).toBe(total)
+        expectAcknowledged([...own, ...runs.flatMap((r) => r.acks)], events)
+        expectWholeBatches(events)
+        // The writers really interleaved: commits of different processes alternate in the log.
+        const writer = (e: RecordedEvent) => e.streamId.split("-")[1]
+        expect(events.filter((e, i) => i > 0 && writer(e) !== writer(events[i - 1]!)).length).toBeGreaterThan(2)
+        const seen = yield* Fiber.join(subscriber).pipe(Effect.timeout("20 seconds"))
+        expect(eventsFrom(Chunk.toReadonlyArray(seen))).toEqual(eventsFrom(events))
+      }).pipe(Effect.provide(sqliteEventLogLayer(file)))
       expect(yield* integrityCheck(file)).toBe("ok")
     })), 60_000)
 })
