@@ -19,6 +19,9 @@ import { Count, Millis, Turn, UnitInterval, Usd } from "../../domain/Quantities.
 export const SessionSource = Schema.Literal("cli", "http", "rpc", "proxy", "channel", "dashboard", "test")
 export type SessionSource = typeof SessionSource.Type
 
+export const SessionMode = Schema.Literal("chat", "task")
+export type SessionMode = typeof SessionMode.Type
+
 export class SessionStarted extends Schema.TaggedClass<SessionStarted>()("SessionStarted", {
   sessionId: SessionId,
   /** Absolute path of the directory the agent's tools work in; absent in proxy mode (the client runs the tools). */
@@ -36,7 +39,14 @@ export class SessionStarted extends Schema.TaggedClass<SessionStarted>()("Sessio
   budgetUsd: Schema.optional(Usd),
   source: SessionSource,
   /** Who is talking (an API key id, a channel user), for memory scoping and per-user statistics. */
-  userId: Schema.optional(Schema.String)
+  userId: Schema.optional(Schema.String),
+  /**
+   * The assembled system prompt text (base prompt + bulletin + heuristics), so replay rebuilds the exact
+   * transcript from this stream alone. Optional: added after the first release of the shape.
+   */
+  systemPrompt: Schema.optional(Schema.String),
+  /** chat: stays open for more messages; task (`tau run`): completes with its first reply. Absent = chat. */
+  mode: Schema.optional(SessionMode)
 }) {}
 
 export class UserMessageReceived extends Schema.TaggedClass<UserMessageReceived>()("UserMessageReceived", {
