@@ -33,7 +33,7 @@ const toLogError = (method: Method) => (error: SqlError.SqlError) =>
     cause: error.cause
   })
 
-interface EventRecordRow {
+interface IdentityRow {
   readonly position: number
   readonly event_id: string
   readonly stream_id: string
@@ -41,28 +41,29 @@ interface EventRecordRow {
   readonly type: string
   readonly schema_version: number
   readonly data: string
-  readonly metadata: string
-  readonly recorded_at: number
 }
 
 const COLUMNS = "position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at"
 const EMPTY_METADATA: EventMetadata = Object.freeze({})
 
-const toRecorded = (row: EventRecordRow): RecordedEvent => ({
-  position: row.position as Position,
-  eventId: row.event_id as EventId,
-  streamId: row.stream_id as StreamId,
-  streamVersion: row.stream_version as StreamVersion,
-  type: row.type,
-  schemaVersion: row.schema_version,
-  data: JSON.parse(row.data),
-  metadata: row.metadata === "{}" ? EMPTY_METADATA : JSON.parse(row.metadata),
-  recordedAt: new Date(row.recorded_at)
+/** A row of `SELECT ${COLUMNS}` as an array: better-sqlite3's raw mode skips building a keyed object per row. */
+type EventValues = readonly [number, string, string, number, string, number, string, string, number]
+
+const toRecorded = (row: EventValues): RecordedEvent => ({
+  position: row[0] as Position,
+  eventId: row[1] as EventId,
+  streamId: row[2] as StreamId,
+  streamVersion: row[3] as StreamVersion,
+  type: row[4],
+  schemaVersion: row[5],
+  data: JSON.parse(row[6]),
+  metadata: row[7] === "{}" ? EMPTY_METADATA : JSON.parse(row[7]),
+  recordedAt: new Date(row[8])
 })
 
-const toRecordedAll = (rows: ReadonlyArray<EventRecordRow>): ReadonlyArray<RecordedEvent> => {
+const toRecordedAll = (rows: ReadonlyArray<ReadonlyArray<unknown>>): ReadonlyArray<RecordedEvent> => {
   const out: Array<RecordedEvent> = new Array(rows.length)
-  for (let i = 0; i < rows.length; i++) out[i] = toRecorded(rows[i]!)
+  for (let i = 0; i < rows.length; i++) out[i] = toRecorded(rows[i] as EventValues)
   return out
 }
 
@@ -112,7 +113,7 @@ export const make = (
           Effect.mapError(toLogError("append"))
         ),
       existing: (eventIds) =>
-        writer.unsafe<EventRecordRow>(
+        writer.unsafe<IdentityRow>(
           "SELECT position, event_id, stream_id, stream_version, type, schema_version, data FROM tau_events" +
             " WHERE event_id IN (SELECT value FROM json_each(?))",
           [JSON.stringify(eventIds)]
@@ -161,16 +162,16 @@ export const make = (
       ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toLogError("append")(e))))
 
     const readAll: LogStorage["readAll"] = (fromPosition, limit) =>
-      reader.unsafe<EventRecordRow>(
+      reader.unsafe(
         `SELECT ${COLUMNS} FROM tau_events WHERE position >= ? ORDER BY position LIMIT ?`,
         [fromPosition, limit]
-      ).pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
+      ).values.pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
 
     const readStream: LogStorage["readStream"] = (streamId, fromVersion, limit) =>
-      reader.unsafe<EventRecordRow>(
+      reader.unsafe(
         `SELECT ${COLUMNS} FROM tau_events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
         [streamId, fromVersion, limit]
-      ).pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
+      ).values.pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
 
     const head = reader.unsafe<{ readonly head: number }>("SELECT coalesce(max(position), 0) AS head FROM tau_events").pipe(
       Effect.map((rows) => (rows[0]?.head ?? 0) as Position),
