@@ -1,0 +1,78 @@
+/**
+ * The composite and the confidence from the present dimensions (docs/rewards.md § composite, § confidence).
+ */
+import type { RewardDimension } from "../../events/catalogue/RewardEvents.ts"
+import { clip } from "./Dimensions/Dimension.ts"
+import type { EvaluatorConfig } from "./EvaluatorConfig.ts"
+
+export type DimensionScores = Partial<Record<RewardDimension, number>>
+
+export interface CompositeResult {
+  readonly composite: number
+  readonly confidence: number
+  /** Weighted mean of the present dimensions other than explicit feedback (0 when there are none). */
+  readonly mean: number
+  readonly coverage: number
+  readonly agreement: number
+  readonly capped: boolean
+}
+
+const meanDimensions = ["outcome", "tool_reliability", "efficiency", "latency", "implicit_feedback"] as const
+
+/**
+ * 1. M = weighted mean of the present dimensions except explicit feedback; safety only ever lowers it:
+ *    M = min(M with safety, M without safety).
+ * 2. With an explicit rating E: C = M + dominance·|E|·(sign(E) − M) (C = E when nothing else is present).
+ * 3. Clip to [-1, 1]; with a safety block, C = min(C, blockCap).
+ * Confidence = coverage · agreement, coverage = W / (W + halfEvidence) with W the summed weights of the present
+ * dimensions (explicit included), agreement = 1 − the weighted standard deviation of their scores.
+ */
+export const combine = (scores: DimensionScores, blocked: boolean, config: EvaluatorConfig): CompositeResult => {
+  const weights = config.weights
+  let sum = 0
+  let weight = 0
+  for (const name of meanDimensions) {
+    const score = scores[name]
+    if (score !== undefined) {
+      sum += weights[name] * score
+      weight += weights[name]
+    }
+  }
+  const withoutSafety = weight > 0 ? sum / weight : undefined
+  let mean = withoutSafety
+  const safety = scores.safety
+  if (safety !== undefined && weights.safety > 0) {
+    const withSafety = (sum + weights.safety * safety) / (weight + weights.safety)
+    mean = withoutSafety === undefined ? withSafety : Math.min(withoutSafety, withSafety)
+  }
+  const explicit = scores.explicit_feedback
+  let composite: number
+  if (explicit === undefined) composite = mean ?? 0
+  else if (mean === undefined) composite = explicit
+  else composite = mean + config.explicitFeedback.dominance * Math.abs(explicit) * (Math.sign(explicit) - mean)
+  composite = clip(composite)
+  const capped = blocked && composite > config.safety.blockCap
+  if (blocked) composite = Math.min(composite, config.safety.blockCap)
+
+  let evidence = 0
+  let weightedSum = 0
+  for (const name of Object.keys(scores) as Array<RewardDimension>) {
+    const score = scores[name]
+    if (score === undefined) continue
+    evidence += weights[name]
+    weightedSum += weights[name] * score
+  }
+  let coverage = 0
+  let agreement = 1
+  if (evidence > 0) {
+    const mu = weightedSum / evidence
+    let variance = 0
+    for (const name of Object.keys(scores) as Array<RewardDimension>) {
+      const score = scores[name]
+      if (score !== undefined) variance += weights[name] * (score - mu) ** 2
+    }
+    coverage = evidence / (evidence + config.confidence.halfEvidence)
+    agreement = clip(1 - Math.sqrt(variance / evidence), 0, 1)
+  }
+  return { composite, confidence: clip(coverage * agreement, 0, 1), mean: mean ?? 0, coverage, agreement, capped }
+}
