@@ -145,4 +145,32 @@ describe("tau executable", () => {
       assert.deepStrictEqual(lines.map((l) => l.position), [1, 2, 3])
       assert.strictEqual(lines[2]!.type, "SessionStarted")
     }), 120_000)
+
+  it.scopedLive("export into a pipe closed early (`| head -1`) ends quietly with exit code 0", () =>
+    Effect.gen(function*() {
+      const db = yield* tempSqliteFile
+      yield* Effect.flatMap(EventLog, (log) => {
+        const id = sampleSessionId()
+        return log.append(sessionStream(id), "no_stream", Array.from({ length: 2000 }, (_, i) => sampleEvent(i, id)))
+      }).pipe(Effect.provide(Database.sqlite({ filename: db, synchronous: "OFF" })))
+      const result = yield* Effect.async<Run>((resume) => {
+        const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), "log", "export"], {
+          cwd: root,
+          env: { ...process.env, TAU_DATABASE_URL: db },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (chunk) => {
+          stdout += String(chunk)
+          if (stdout.includes("\n")) child.stdout.destroy()
+        })
+        child.stderr.on("data", (chunk) => (stderr += String(chunk)))
+        child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+        return Effect.sync(() => child.kill("SIGKILL"))
+      })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stderr, "")
+      assert.strictEqual((JSON.parse(result.stdout.split("\n")[0]!) as { position: number }).position, 1)
+    }), 120_000)
 })
