@@ -14,5 +14,5 @@ export const clip = (x: number, low = -1, high = 1): number => (x < low ? low : 
  */
 export const relativeScore = (value: number, median: number, spread: number): number => {
   const ratio = Math.max(value, 1) / Math.max(median, 1)
-  return -Math.tanh(Math.log(ratio) / Math.log(spread))
+  return 0 - Math.tanh(Math.log(ratio) / Math.log(spread))
 }
