@@ -4,9 +4,10 @@
  */
 import { Context } from "effect"
 import type { Projection } from "./Projection.ts"
+import { MemoryProjection } from "../agent/memory/MemoryProjection.ts"
 import { StreamsProjection } from "./StreamsProjection.ts"
 
-export const builtinProjections: ReadonlyArray<Projection> = [StreamsProjection]
+export const builtinProjections: ReadonlyArray<Projection> = [StreamsProjection, MemoryProjection]
 
 export class RegisteredProjections extends Context.Reference<RegisteredProjections>()(
   "tau/projections/RegisteredProjections",
