@@ -92,10 +92,8 @@ export const makeEventLog = (
         Effect.gen(function*() {
           const requests = batch.map((p) => p.request)
           const { eventIds, streamIds } = batchKeys(requests)
-          const head = yield* tx.head
-          const versions = yield* tx.streamVersions(streamIds)
-          const existing = eventIds.length > 0 ? yield* tx.existing(eventIds) : new Map()
-          const plan = planBatch(requests, { head, versions, existing }, new Date())
+          const snapshot = yield* tx.load(streamIds, eventIds)
+          const plan = planBatch(requests, snapshot, new Date())
           if (plan.rows.length > 0) yield* tx.insert(plan.rows)
           return plan
         })

@@ -5,7 +5,7 @@
  */
 import type { Effect, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
-import type { EventRow, StoredIdentity } from "./AppendPlan.ts"
+import type { EventRow, StorageSnapshot, StoredIdentity } from "./AppendPlan.ts"
 import type { RecordedEvent } from "./Envelope.ts"
 import type { EventLogError } from "./Errors.ts"
 
@@ -15,6 +15,14 @@ export interface AppendTransaction {
   readonly head: Effect.Effect<number, EventLogError>
   readonly streamVersions: (streamIds: ReadonlyArray<StreamId>) => Effect.Effect<ReadonlyMap<string, number>, EventLogError>
   readonly existing: (eventIds: ReadonlyArray<EventId>) => Effect.Effect<ReadonlyMap<string, StoredIdentity>, EventLogError>
+  /**
+   * Head, versions of `streamIds` and stored rows with `eventIds`, in one round trip: the append lock is held
+   * while this runs, so every statement saved here is throughput for every writer.
+   */
+  readonly load: (
+    streamIds: ReadonlyArray<StreamId>,
+    eventIds: ReadonlyArray<EventId>
+  ) => Effect.Effect<StorageSnapshot, EventLogError>
   /** Insert rows (already numbered) with as few statements as the driver allows. */
   readonly insert: (rows: ReadonlyArray<EventRow>) => Effect.Effect<void, EventLogError>
 }

@@ -16,7 +16,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, PubSub, RcRef, Schedule, Stream } from "effect"
 import type { Scope } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
-import type { EventRow, StoredIdentity } from "../AppendPlan.ts"
+import type { EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
 import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
@@ -107,6 +107,36 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
               })
             }
             return found as ReadonlyMap<string, StoredIdentity>
+          }),
+          Effect.mapError(toEventLogError("append"))
+        ),
+      // The head came with the lock; versions and stored ids share one statement.
+      load: (streamIds, eventIds) =>
+        sql`SELECT 1, s.id, (SELECT e.stream_version FROM tau_events e WHERE e.stream_id = s.id
+                ORDER BY e.stream_version DESC LIMIT 1)::bigint, NULL::text, NULL::int, NULL::text, NULL::int, NULL::text
+              FROM unnest(${streamIds}::text[]) AS s(id)
+            UNION ALL
+            SELECT 2, event_id, position, stream_id, stream_version, type, schema_version, data::text
+              FROM tau_events WHERE event_id = ANY(${eventIds}::text[])`.values.pipe(
+          Effect.map((rows): StorageSnapshot => {
+            const versions = new Map<string, number>()
+            const existing = new Map<string, StoredIdentity>()
+            for (const r of rows) {
+              if (Number(r[0]) === 1) {
+                if (r[2] !== null) versions.set(r[1] as string, Number(r[2]))
+              } else {
+                existing.set(r[1] as string, {
+                  eventId: r[1] as EventId,
+                  position: Number(r[2]) as Position,
+                  streamId: r[3] as StreamId,
+                  streamVersion: Number(r[4]) as StreamVersion,
+                  type: r[5] as string,
+                  schemaVersion: Number(r[6]),
+                  data: r[7] as string
+                })
+              }
+            }
+            return { head, versions, existing }
           }),
           Effect.mapError(toEventLogError("append"))
         ),

@@ -12,7 +12,7 @@ import { statSync } from "node:fs"
 import { Effect, Stream } from "effect"
 import type { Scope } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
-import type { EventRow, StoredIdentity } from "../AppendPlan.ts"
+import type { EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
 import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
@@ -41,6 +41,35 @@ interface IdentityRow {
   readonly type: string
   readonly schema_version: number
   readonly data: string
+}
+
+/** Head (kind 0), stream versions (kind 1) and stored rows with the batch's ids (kind 2) in one statement. */
+const LOAD_SQL = "SELECT 0, NULL, coalesce(max(position), 0), NULL, NULL, NULL, NULL, NULL FROM tau_events" +
+  " UNION ALL SELECT 1, stream_id, max(stream_version), NULL, NULL, NULL, NULL, NULL FROM tau_events" +
+  " WHERE stream_id IN (SELECT value FROM json_each(?)) GROUP BY stream_id" +
+  " UNION ALL SELECT 2, event_id, position, stream_id, stream_version, type, schema_version, data FROM tau_events" +
+  " WHERE event_id IN (SELECT value FROM json_each(?))"
+
+const toSnapshot = (rows: ReadonlyArray<ReadonlyArray<unknown>>): StorageSnapshot => {
+  let head = 0
+  const versions = new Map<string, number>()
+  const existing = new Map<string, StoredIdentity>()
+  for (const r of rows) {
+    if (r[0] === 0) head = r[2] as number
+    else if (r[0] === 1) versions.set(r[1] as string, r[2] as number)
+    else {
+      existing.set(r[1] as string, {
+        eventId: r[1] as EventId,
+        position: r[2] as Position,
+        streamId: r[3] as StreamId,
+        streamVersion: r[4] as StreamVersion,
+        type: r[5] as string,
+        schemaVersion: r[6] as number,
+        data: r[7] as string
+      })
+    }
+  }
+  return { head, versions, existing }
 }
 
 const COLUMNS = "position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at"
@@ -129,6 +158,11 @@ export const make = (
               data: r.data
             }]))
           ),
+          Effect.mapError(toLogError("append"))
+        ),
+      load: (streamIds, eventIds) =>
+        writer.unsafe(LOAD_SQL, [JSON.stringify(streamIds), JSON.stringify(eventIds)]).values.pipe(
+          Effect.map(toSnapshot),
           Effect.mapError(toLogError("append"))
         ),
       insert: (rows) => Effect.mapError(insertRows(rows), toLogError("append"))
