@@ -3,7 +3,7 @@ import { Arbitrary, Either, FastCheck as fc } from "effect"
 import type { Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { MemoryId, Position, SessionId } from "../../src/domain/Ids.ts"
-import { decodeEvent, encodeEvent } from "../../src/events/Codec.ts"
+import { decodeEvent, decodeEventStrict, encodeEvent } from "../../src/events/Codec.ts"
 import { streamFor, streamKind } from "../../src/events/Streams.ts"
 import { SafetyViolationDetected, TauEvent } from "../../src/events/TauEvent.ts"
 import { currentSchemaVersion } from "../../src/events/Upcasters.ts"
@@ -27,6 +27,28 @@ const roundTrip = (event: TauEvent, position = 1) => {
 }
 
 describe("event catalogue", () => {
+  it("the fast decoder refuses what the full decode refuses", () => {
+    const mutate = fc.oneof(
+      fc.constant((d: Record<string, unknown>) => ({ ...d, sessionId: 42 })),
+      fc.constant((d: Record<string, unknown>) => {
+        const { ...copy } = d
+        delete copy[Object.keys(copy)[0] ?? ""]
+        return copy
+      }),
+      fc.constant((d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "number" ? "x" : v])))
+    )
+    fc.assert(
+      fc.property(Arbitrary.make(TauEvent), mutate, (event, change) => {
+        const payload = encodeEvent(event)
+        const data = change(JSON.parse(payload.data) as Record<string, unknown>)
+        const fast = decodeEvent({ position: Position.make(1), type: payload.type, schemaVersion: payload.schemaVersion, data })
+        const strict = decodeEventStrict(payload.type, data)
+        assert.strictEqual(Either.isRight(fast), Either.isRight(strict))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
   it("has one class per tag, and every tag is past tense and unique", () => {
     expect(new Set(tags).size).toBe(tags.length)
     expect(tags.length).toBeGreaterThanOrEqual(40)
@@ -49,6 +71,11 @@ describe("event catalogue", () => {
           // toEqual: an optional field set to undefined comes back absent, which is the same value.
           expect(decoded.right).toEqual(event)
           assert.strictEqual(encodeEvent(decoded.right).data, payload.data)
+          // The fast per-type decoder builds exactly what the full class decode builds.
+          const strict = decodeEventStrict(tag, JSON.parse(payload.data))
+          if (Either.isLeft(strict)) assert.fail(String(strict.left))
+          assert.strictEqual(Object.getPrototypeOf(decoded.right), Object.getPrototypeOf(strict.right))
+          expect(decoded.right).toStrictEqual(strict.right)
         }),
         { numRuns: 60 }
       )
