@@ -1,0 +1,231 @@
+/**
+ * The thin runtime around the decider: one fibre per active session (a FiberMap keyed by session id), each
+ * with a Queue mailbox. A fibre activates by folding its stream, takes commands one at a time, runs the
+ * agent loop for a message (racing it against a cancel signal), passivates after idling, records
+ * SessionAbandoned past the idle timeout, and stops for good when another copy of the actor wrote first.
+ */
+import { Deferred, Duration, Effect, Either, FiberMap, Option, Queue, Ref, SynchronizedRef } from "effect"
+import type { Scope } from "effect"
+import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
+import type { SessionId } from "../../domain/Ids.ts"
+import type { EventLogService } from "../../events/EventLog.ts"
+import type { FeedbackSource } from "../../events/catalogue/FeedbackEvents.ts"
+import type { SessionEvent } from "../../events/TauEvent.ts"
+import type { SessionActor } from "./Actor.ts"
+import { activate } from "./Actor.ts"
+import type { Inspection, StartSpec } from "./Commands.ts"
+import { SessionCommand } from "./Commands.ts"
+import type { SessionError } from "./Errors.ts"
+import type { LoopServices } from "./Loop.ts"
+import { runLoop } from "./Loop.ts"
+import type { Emit, SessionReply } from "./Progress.ts"
+import type { SendOptions, StartInput } from "./Start.ts"
+import type { SessionState } from "./State.ts"
+
+export type CancelBy = "user" | "shutdown" | "operator"
+
+export type Request =
+  | { readonly _tag: "Send"; readonly message: string; readonly options: SendOptions }
+  | { readonly _tag: "Cancel"; readonly by: CancelBy }
+  | { readonly _tag: "End" }
+  | {
+    readonly _tag: "Feedback"
+    readonly rating: number
+    readonly comment?: string | undefined
+    readonly turn?: number | undefined
+    readonly source: FeedbackSource
+  }
+
+export type SendError = SessionError | ModelNotConfigured
+
+export interface Item {
+  readonly request: Request
+  readonly emit: Emit
+  readonly done: (result: Either.Either<SessionReply, SendError>) => Effect.Effect<void>
+}
+
+interface Handle {
+  readonly queue: Queue.Queue<Item>
+  readonly cancel: Ref.Ref<Option.Option<Deferred.Deferred<CancelBy>>>
+}
+
+export interface HostServices extends LoopServices {
+  readonly log: EventLogService
+  readonly inspectInbound: (text: string) => Effect.Effect<Inspection>
+  readonly redactDeep: <A>(value: A) => A
+  /** How a new session starts (prompt assembly, model, limits); fails when no model is configured. */
+  readonly start: (input: StartInput) => Effect.Effect<StartSpec, ModelNotConfigured>
+  readonly notConfigured: Option.Option<ModelNotConfigured>
+}
+
+export const replyOf = (state: SessionState, events: ReadonlyArray<SessionEvent>, inboundBlocked = false): SessionReply => {
+  const replied = events.filter((e) => e._tag === "AssistantReplied").at(-1)
+  return {
+    sessionId: state.sessionId,
+    reply: replied === undefined ? undefined : { turn: replied.turn, content: replied.content, stopReason: replied.stopReason },
+    inboundBlocked,
+    status: state.status,
+    ending: state.ending,
+    turns: state.turn,
+    costUsd: state.spentUsd,
+    promptTokens: state.promptTokens,
+    completionTokens: state.completionTokens
+  }
+}
+
+const midRun = (state: SessionState) =>
+  state.status === "ready" || state.status === "awaiting_model" || state.status === "awaiting_tools"
+
+export const makeHost = (services: HostServices): Effect.Effect<{
+  readonly submit: (sessionId: SessionId, item: Item) => Effect.Effect<void>
+  readonly active: Effect.Effect<number>
+}, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { settings } = services
+    const fibers = yield* FiberMap.make<SessionId>()
+    const handles = yield* SynchronizedRef.make<ReadonlyMap<SessionId, Handle>>(new Map())
+
+    const without = (map: ReadonlyMap<SessionId, Handle>, id: SessionId) => new Map([...map].filter(([k]) => k !== id))
+
+    /** Runs the loop until the run settles; a cancel signal interrupts it and records SessionCancelled. */
+    const runCancellable = (actor: SessionActor, handle: Handle, emit: Emit) =>
+      Effect.gen(function*() {
+        const signal = yield* Deferred.make<CancelBy>()
+        yield* Ref.set(handle.cancel, Option.some(signal))
+        const cancelled = yield* runLoop(actor, services, emit).pipe(
+          Effect.as(Option.none<CancelBy>()),
+          Effect.raceFirst(Effect.map(Deferred.await(signal), Option.some)),
+          Effect.onInterrupt(() =>
+            actor.execute(SessionCommand.Cancel({ by: "shutdown" }), emit).pipe(
+              Effect.catchAllCause((cause) => Effect.logWarning("could not record SessionCancelled on shutdown", cause))
+            )
+          ),
+          Effect.ensuring(Ref.set(handle.cancel, Option.none()))
+        )
+        if (Option.isSome(cancelled)) yield* actor.execute(SessionCommand.Cancel({ by: cancelled.value }), emit)
+      })
+
+    const process = (actor: SessionActor, handle: Handle, item: Item) =>
+      Effect.gen(function*() {
+        const seen: Array<SessionEvent> = []
+        const emit: Emit = (p) => {
+          if (p._tag === "Event") seen.push(p.event)
+          item.emit(p)
+        }
+        const request = item.request
+        switch (request._tag) {
+          case "Send": {
+            if (Option.isSome(services.notConfigured)) return yield* Effect.fail(services.notConfigured.value)
+            // A run cut short (crash, storage failure) is finished before the new message.
+            if (midRun(yield* actor.state)) yield* runCancellable(actor, handle, emit)
+            const state = yield* actor.state
+            const start = state.status === "new"
+              ? yield* services.start({ sessionId: actor.sessionId, message: request.message, options: request.options })
+              : undefined
+            const inbound = yield* services.inspectInbound(request.message)
+            yield* actor.execute(SessionCommand.SendUserMessage({ inbound, start }), emit)
+            if (inbound.action !== "block") yield* runCancellable(actor, handle, emit)
+            return replyOf(yield* actor.state, seen, inbound.action === "block")
+          }
+          case "Cancel": {
+            const state = yield* actor.state
+            if (state.ending !== "SessionCancelled") yield* actor.execute(SessionCommand.Cancel({ by: request.by }), emit)
+            return replyOf(yield* actor.state, seen)
+          }
+          case "End":
+            yield* actor.execute(SessionCommand.End(), emit)
+            return replyOf(yield* actor.state, seen)
+          case "Feedback":
+            yield* actor.execute(
+              SessionCommand.RecordFeedback({
+                rating: request.rating,
+                comment: request.comment,
+                turn: request.turn,
+                source: request.source
+              }),
+              emit
+            )
+            return replyOf(yield* actor.state, seen)
+        }
+      })
+
+    const abandonIfIdle = (actor: SessionActor) =>
+      Effect.gen(function*() {
+        const state = yield* actor.state
+        if (state.status === "new" || state.status === "ended") return
+        const idleMs = yield* actor.idleMs
+        if (idleMs < Duration.toMillis(settings.abandonAfter)) return
+        yield* actor.execute(SessionCommand.Abandon({ idleMs }), () => {})
+      })
+
+    /** Stops the fibre for good: later items go to a fresh activation, queued ones fail with `error`. */
+    const retire = (sessionId: SessionId, handle: Handle, error: SendError) =>
+      SynchronizedRef.update(handles, (map) => (map.get(sessionId) === handle ? without(map, sessionId) : map)).pipe(
+        Effect.zipRight(Queue.takeAll(handle.queue)),
+        Effect.flatMap((left) => Effect.forEach(left, (item) => item.done(Either.left(error))))
+      )
+
+    const actorFiber = (sessionId: SessionId, handle: Handle): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const activated = yield* activate({
+          log: services.log,
+          sessionId,
+          settings: settings.decider,
+          redactDeep: services.redactDeep
+        }).pipe(Effect.either)
+        if (Either.isLeft(activated)) return yield* retire(sessionId, handle, activated.left)
+        const actor = activated.right
+        yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
+        for (;;) {
+          const state = yield* actor.state
+          const open = state.status !== "new" && state.status !== "ended"
+          const untilAbandon = Duration.toMillis(settings.abandonAfter) - (yield* actor.idleMs)
+          const wait = open
+            ? Math.max(1, Math.min(Duration.toMillis(settings.passivateAfter), untilAbandon))
+            : Duration.toMillis(settings.passivateAfter)
+          const next = yield* Queue.take(handle.queue).pipe(Effect.timeout(Duration.millis(wait)), Effect.option)
+          if (Option.isNone(next)) {
+            yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
+            // Passivate only if nothing arrived meanwhile: submit holds the same lock while it offers.
+            const stopped = yield* SynchronizedRef.modifyEffect(handles, (map) =>
+              Effect.map(Queue.isEmpty(handle.queue), (empty) =>
+                empty ? [true, without(map, sessionId)] as const : [false, map] as const))
+            if (stopped) return
+            continue
+          }
+          const item = next.value
+          const result = yield* process(actor, handle, item).pipe(Effect.either)
+          if (Either.isRight(result)) item.emit({ _tag: "Finished", reply: result.right })
+          yield* item.done(result)
+          if (Either.isLeft(result) && result.left._tag === "SessionWriterConflict") {
+            yield* Effect.logWarning("another actor writes this session; this copy stops").pipe(
+              Effect.annotateLogs({ sessionId })
+            )
+            return yield* retire(sessionId, handle, result.left)
+          }
+        }
+      }).pipe(
+        Effect.catchAllCause((cause) => Effect.logError("session actor failed", cause)),
+        Effect.annotateLogs({ actor: "session", sessionId })
+      )
+
+    const submit = (sessionId: SessionId, item: Item) =>
+      SynchronizedRef.updateEffect(handles, (map) =>
+        Effect.gen(function*() {
+          const existing = map.get(sessionId)
+          if (existing !== undefined) {
+            if (item.request._tag === "Cancel") {
+              const signal = yield* Ref.get(existing.cancel)
+              if (Option.isSome(signal)) yield* Deferred.succeed(signal.value, item.request.by)
+            }
+            yield* Queue.offer(existing.queue, item)
+            return map
+          }
+          const handle: Handle = { queue: yield* Queue.unbounded<Item>(), cancel: yield* Ref.make(Option.none<Deferred.Deferred<CancelBy>>()) }
+          yield* Queue.offer(handle.queue, item)
+          yield* FiberMap.run(fibers, sessionId, actorFiber(sessionId, handle))
+          return new Map([...map, [sessionId, handle]])
+        }))
+
+    return { submit, active: FiberMap.size(fibers) } as const
+  })

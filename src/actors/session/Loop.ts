@@ -1,0 +1,194 @@
+/**
+ * The agent loop of one session, on one actor: while the decider's state says a step is due, run it and hand
+ * its result back as a command — model call (streamed or not, each failed attempt recorded), then the turn's
+ * tool calls (up to `maxParallelTools` at once, each validated against its Schema by the registry and its
+ * output inspected by the safety stage), then the next model call, until the run replies or ends.
+ */
+import { Clock, Effect, Either, Option, Ref, Stream } from "effect"
+import { resolve } from "node:path"
+import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
+import type { LanguageModelError } from "../../agent/llm/Errors.ts"
+import { estimateTextTokens } from "../../agent/llm/Tokens.ts"
+import type { AttemptFailure, ModelResponse, ToolSpec } from "../../agent/llm/Types.ts"
+import { ModelRequest } from "../../agent/llm/Types.ts"
+import type { Safety } from "../../agent/safety/Safety.ts"
+import { failureReasonOf } from "../../agent/tools/Errors.ts"
+import type { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
+import type { ToolCall } from "../../domain/ModelCall.ts"
+import { ToolName } from "../../domain/Ids.ts"
+import type { SessionActor } from "./Actor.ts"
+import type { AttemptRecord, Inspection, ToolOutcome } from "./Commands.ts"
+import { allowed, SessionCommand } from "./Commands.ts"
+import type { SessionError } from "./Errors.ts"
+import type { Emit } from "./Progress.ts"
+import type { SessionSettings } from "./SessionConfig.ts"
+import type { SessionState } from "./State.ts"
+import { messagesOf } from "./Transcript.ts"
+
+export interface LoopServices {
+  readonly model: LanguageModel
+  readonly tools: ToolRegistry
+  readonly safety: Safety
+  readonly settings: SessionSettings
+}
+
+const attemptOf = (failure: AttemptFailure): AttemptRecord => ({
+  model: failure.model,
+  attempt: failure.attempt,
+  kind: failure.error.reason,
+  status: failure.error.status,
+  message: failure.error.message,
+  retrying: failure.retrying,
+  retryAfterMs: failure.error.retryAfterMs,
+  latencyMs: failure.latencyMs
+})
+
+/** The error that ended a call, numbered after the attempts reported so far. */
+const finalAttempt = (error: LanguageModelError, model: string, reported: ReadonlyArray<AttemptRecord>): AttemptRecord => {
+  const last = reported.at(-1)
+  const attempt = last !== undefined && !last.retrying ? last.attempt : (last?.attempt ?? 0) + 1
+  switch (error._tag) {
+    case "LlmError":
+      return {
+        model: error.model.length > 0 ? error.model : model,
+        attempt,
+        kind: error.reason,
+        status: error.status,
+        message: error.message,
+        retrying: false,
+        retryAfterMs: error.retryAfterMs
+      }
+    case "RateLimited":
+      return { model, attempt, kind: "rate_limited", message: error.message, retrying: false, retryAfterMs: error.retryAfterMs }
+    case "ModelNotConfigured":
+      return { model, attempt, kind: "not_configured", message: error.message, retrying: false }
+  }
+}
+
+const toModelSpec = (spec: { readonly function: { readonly name: string; readonly description: string; readonly parameters: { readonly [k: string]: unknown } } }): ToolSpec => ({
+  name: ToolName.make(spec.function.name),
+  description: spec.function.description,
+  parameters: spec.function.parameters
+})
+
+export const runLoop = (
+  actor: SessionActor,
+  services: LoopServices,
+  emit: Emit
+): Effect.Effect<void, SessionError> =>
+  Effect.gen(function*() {
+    const { model, safety, settings, tools } = services
+    const specs = (yield* tools.specs).map(toModelSpec)
+    const toolsTokens = specs.length === 0 ? 0 : estimateTextTokens(JSON.stringify(specs))
+    const turnStarted = yield* Ref.make(yield* Clock.currentTimeMillis)
+    const elapsed = Effect.zipWith(Clock.currentTimeMillis, Ref.get(turnStarted), (now, start) => now - start)
+
+    const callModel = (state: SessionState) =>
+      Effect.gen(function*() {
+        const started = state.started!
+        const request = new ModelRequest({
+          messages: messagesOf(state.systemPrompt, state.transcript),
+          tools: specs,
+          model: started.model
+        })
+        const failures = yield* Ref.make<ReadonlyArray<AttemptRecord>>([])
+        const options = {
+          onAttemptFailed: (failure: AttemptFailure) => Ref.update(failures, (fs) => [...fs, attemptOf(failure)])
+        }
+        const result: Either.Either<ModelResponse, LanguageModelError> = settings.stream
+          ? yield* model.stream(request, options).pipe(
+            Stream.tap((delta) =>
+              Effect.sync(() => {
+                if (delta._tag === "TextDelta" && delta.text.length > 0) emit({ _tag: "TextDelta", turn: state.turn, text: delta.text })
+              })
+            ),
+            Stream.runFold(Option.none<ModelResponse>(), (last, delta) => delta._tag === "Completed" ? Option.some(delta.response) : last),
+            Effect.flatMap(Option.match({
+              onNone: () => Effect.dieMessage("model stream ended without a Completed element"),
+              onSome: Effect.succeed
+            })),
+            Effect.either
+          )
+          : yield* Effect.either(model.complete(request, options))
+        const reported = yield* Ref.get(failures)
+        if (Either.isLeft(result)) {
+          return yield* actor.execute(
+            SessionCommand.RecordModelFailure({ failures: reported, error: finalAttempt(result.left, started.model, reported) }),
+            emit
+          )
+        }
+        const response = result.right
+        const outbound: Inspection = response.toolCalls.length === 0 && response.content.length > 0
+          ? yield* safety.inspect("outbound", response.content)
+          : allowed(response.content)
+        return yield* actor.execute(
+          SessionCommand.RecordModelResponse({ response, failures: reported, outbound, durationMs: yield* elapsed }),
+          emit
+        )
+      })
+
+    const runTool = (state: SessionState, call: ToolCall): Effect.Effect<ToolOutcome> =>
+      Effect.gen(function*() {
+        const gate = yield* safety.inspect("tool_call", call.arguments)
+        if (gate.action === "block") {
+          return {
+            _tag: "Failed",
+            toolCallId: call.id,
+            reason: "policy_denied",
+            message: `the call was blocked by the safety policy (${gate.rules.join(", ")})`,
+            durationMs: 0
+          } as const
+        }
+        const workspace = state.started?.workspace ?? resolve(".")
+        const result = yield* Effect.either(tools.run(call.name, call.arguments, { workspace, sessionId: state.sessionId }))
+        if (Either.isLeft(result)) {
+          const error = result.left
+          return {
+            _tag: "Failed",
+            toolCallId: call.id,
+            reason: failureReasonOf(error),
+            message: error.message,
+            durationMs: error.durationMs ?? 0
+          } as const
+        }
+        const out = result.right
+        const exitCode = out.metadata?.exitCode
+        return {
+          _tag: "Completed",
+          toolCallId: call.id,
+          output: out.output,
+          truncated: out.truncated,
+          originalBytes: out.originalBytes,
+          durationMs: out.durationMs,
+          ...(typeof exitCode === "number" && Number.isInteger(exitCode) ? { exitCode } : {}),
+          safety: yield* safety.inspect("tool_output", out.output)
+        } as const
+      })
+
+    for (;;) {
+      const state = yield* actor.state
+      switch (state.status) {
+        case "ready": {
+          yield* Ref.set(turnStarted, yield* Clock.currentTimeMillis)
+          const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }), settings.stream)
+          yield* actor.execute(
+            SessionCommand.BeginTurn({ toolsOffered: specs.map((s) => s.name), toolsTokens, params }),
+            emit
+          )
+          break
+        }
+        case "awaiting_model":
+          yield* callModel(state)
+          break
+        case "awaiting_tools": {
+          const results = yield* Effect.forEach(state.pendingToolCalls, (call) => runTool(state, call), {
+            concurrency: settings.maxParallelTools
+          })
+          yield* actor.execute(SessionCommand.RecordToolResults({ results, durationMs: yield* elapsed }), emit)
+          break
+        }
+        default:
+          return
+      }
+    }
+  })

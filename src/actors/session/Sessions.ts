@@ -1,0 +1,104 @@
+/**
+ * The service other code calls to talk to agents: send a message (streaming progress, or waiting for the
+ * reply), cancel, end, feedback, and replay a session from the log. Each session is served by one actor
+ * fibre in this process (Host.ts); a second copy elsewhere never forks the stream (expected versions).
+ */
+import { Effect, Either, Option, Queue, Stream, Take } from "effect"
+import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
+import { Safety } from "../../agent/safety/Safety.ts"
+import { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
+import type { SessionId } from "../../domain/Ids.ts"
+import { newSessionId } from "../../domain/Ids.ts"
+import { EventLog } from "../../events/EventLog.ts"
+import type { FeedbackSource } from "../../events/catalogue/FeedbackEvents.ts"
+import { sessionStream } from "../../events/Streams.ts"
+import { SessionEvent } from "../../events/TauEvent.ts"
+import { Schema } from "effect"
+import { SessionStorageError } from "./Errors.ts"
+import type { CancelBy, Item, Request, SendError } from "./Host.ts"
+import { makeHost } from "./Host.ts"
+import type { SessionProgress, SessionReply } from "./Progress.ts"
+import { PromptSource } from "./PromptSource.ts"
+import { SessionConfig } from "./SessionConfig.ts"
+import type { SendOptions } from "./Start.ts"
+import { makeStart } from "./Start.ts"
+import type { SessionState } from "./State.ts"
+import { foldEvents, initialState } from "./State.ts"
+
+export interface Feedback {
+  readonly rating: number
+  readonly comment?: string | undefined
+  readonly turn?: number | undefined
+  readonly source: FeedbackSource
+}
+
+const isSessionEvent = Schema.is(SessionEvent)
+
+export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", {
+  scoped: Effect.gen(function*() {
+    const log = yield* EventLog
+    const model = yield* LanguageModel
+    const tools = yield* ToolRegistry
+    const safety = yield* Safety
+    const prompts = yield* PromptSource
+    const settings = yield* SessionConfig
+    const host = yield* makeHost({
+      log,
+      model,
+      tools,
+      safety,
+      settings,
+      inspectInbound: (text) => safety.inspect("inbound", text),
+      redactDeep: safety.redactDeep,
+      start: makeStart({ prompts, models: model.models, settings }),
+      notConfigured: model.notConfigured
+    })
+
+    /** Submits a request; its progress and result arrive on the returned stream. */
+    const request = (sessionId: SessionId, req: Request): Stream.Stream<SessionProgress, SendError> =>
+      Stream.unwrapScoped(Effect.gen(function*() {
+        const queue = yield* Effect.acquireRelease(Queue.unbounded<Take.Take<SessionProgress, SendError>>(), Queue.shutdown)
+        const item: Item = {
+          request: req,
+          emit: (p) => void queue.unsafeOffer(Take.of(p)),
+          done: (result) =>
+            Queue.offerAll(queue, Either.isRight(result) ? [Take.end] : [Take.fail(result.left)]).pipe(Effect.asVoid)
+        }
+        yield* host.submit(sessionId, item)
+        return Stream.fromQueue(queue).pipe(Stream.flattenTake)
+      }))
+
+    const await_ = (stream: Stream.Stream<SessionProgress, SendError>) =>
+      Stream.runFold(stream, Option.none<SessionReply>(), (last, p) => (p._tag === "Finished" ? Option.some(p.reply) : last)).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.dieMessage("session request ended without a reply"),
+          onSome: Effect.succeed
+        }))
+      )
+
+    /** Sends a message (to a new session unless `sessionId` is given) and streams what happens. */
+    const send = (message: string, options: SendOptions & { readonly sessionId?: SessionId | undefined } = {}) =>
+      request(options.sessionId ?? newSessionId(), { _tag: "Send", message, options })
+
+    /** Sends a message and waits for the reply. */
+    const ask = (message: string, options: SendOptions & { readonly sessionId?: SessionId | undefined } = {}) =>
+      await_(send(message, options))
+
+    const cancel = (sessionId: SessionId, by: CancelBy = "user") => await_(request(sessionId, { _tag: "Cancel", by }))
+    const end = (sessionId: SessionId) => await_(request(sessionId, { _tag: "End" }))
+    const feedback = (sessionId: SessionId, input: Feedback) =>
+      await_(request(sessionId, { _tag: "Feedback", ...input }))
+
+    /** The session's state folded from the log alone (no actor, no model). */
+    const replay = (sessionId: SessionId): Effect.Effect<SessionState, SessionStorageError> =>
+      log.readStream(sessionStream(sessionId)).pipe(
+        Effect.map((envelopes) =>
+          foldEvents(initialState(sessionId, settings.decider), envelopes.map((e) => e.event).filter(isSessionEvent))
+        ),
+        Effect.mapError((e) => new SessionStorageError({ sessionId, message: e.message }))
+      )
+
+    return { send, ask, cancel, end, feedback, replay, activeActors: host.active } as const
+  }),
+  dependencies: [LanguageModel.Default, ToolRegistry.Default, Safety.Default, PromptSource.Default]
+}) {}

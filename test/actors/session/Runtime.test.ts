@@ -1,0 +1,242 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Stream } from "effect"
+import { Sessions } from "../../../src/actors/session/Sessions.ts"
+import { SessionId } from "../../../src/domain/Ids.ts"
+import type { EventLog } from "../../../src/events/EventLog.ts"
+import { Reply, loopbackModel } from "../../support/LoopbackModel.ts"
+import type { LoopbackModel } from "../../support/LoopbackModel.ts"
+import { tempSqliteFile } from "../../support/Sqlite.ts"
+import { eventually, rawStreamText, sessionsLayer, streamOf, workspace } from "./runtime.ts"
+
+const tagsOf = (events: ReadonlyArray<{ readonly event: { readonly _tag: string } }>) => events.map((e) => e.event._tag)
+
+const withSessions = <A, E>(
+  lb: LoopbackModel,
+  file: string,
+  body: Effect.Effect<A, E, Sessions | EventLog>,
+  overrides: Record<string, string> = {}
+) => Effect.provide(body, sessionsLayer(file, lb, overrides))
+
+describe("session runtime (SQLite + loopback model)", () => {
+  it.scopedLive("tool loop read → edit → run: the events in order, the file edited, the model saw every result", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      fs.writeFileSync(path.join(ws, "greet.txt"), "hello world\n")
+      lb.enqueue(
+        Reply.toolCalls([{ id: "r1", name: "read_file", arguments: { path: "greet.txt" } }]),
+        Reply.toolCalls([{ id: "e1", name: "edit_file", arguments: { path: "greet.txt", find: "world", replace: "tau" } }]),
+        Reply.toolCalls([{ id: "c1", name: "run_command", arguments: { command: "cat greet.txt" } }]),
+        Reply.text("Changed world to tau.")
+      )
+      const sessionId = SessionId.make("loop-1")
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const progress = yield* sessions.send("rename world to tau", { sessionId, workspace: ws, mode: "task", source: "test" })
+          .pipe(Stream.runCollect)
+        const items = [...progress]
+        const finished = items.at(-1)
+        expect(finished?._tag).toBe("Finished")
+        if (finished?._tag === "Finished") {
+          expect(finished.reply.reply).toMatchObject({ content: "Changed world to tau.", stopReason: "final_answer", turn: 4 })
+          expect(finished.reply).toMatchObject({ status: "ended", ending: "SessionCompleted", turns: 4 })
+        }
+        const stored = yield* streamOf(sessionId)
+        const turn = ["ModelRequested", "ModelResponded", "ToolCallRequested", "ToolCallCompleted", "TurnCompleted"]
+        expect(tagsOf(stored)).toEqual([
+          "SessionStarted",
+          "UserMessageReceived",
+          ...turn,
+          ...turn,
+          ...turn,
+          "ModelRequested",
+          "ModelResponded",
+          "AssistantReplied",
+          "TurnCompleted",
+          "SessionCompleted"
+        ])
+        expect(stored.map((e) => e.streamVersion)).toEqual(stored.map((_, i) => i + 1))
+        // The progress stream carried exactly the stored events, in order.
+        expect(items.flatMap((p) => (p._tag === "Event" ? [p.event._tag] : []))).toEqual(tagsOf(stored))
+        expect(fs.readFileSync(path.join(ws, "greet.txt"), "utf8")).toBe("hello tau\n")
+        const completed = stored.flatMap((e) => (e.event._tag === "ToolCallCompleted" ? [e.event] : []))
+        expect(completed.map((c) => c.name)).toEqual(["read_file", "edit_file", "run_command"])
+        expect(completed[2]?.output).toContain("hello tau")
+        expect(completed[2]?.exitCode).toBe(0)
+        const requests = lb.chatRequests()
+        expect(requests).toHaveLength(4)
+        const lastMessages = requests[3]!.body.messages
+        expect(lastMessages[0]?.role).toBe("system")
+        expect(lastMessages.filter((m) => m.role === "tool")).toHaveLength(3)
+        expect(requests[0]!.body.tools?.length).toBeGreaterThanOrEqual(7)
+        // Replay from the log gives what the model was sent last, plus the final answer.
+        const replayed = yield* sessions.replay(sessionId)
+        expect(replayed.transcript.length + 1).toBe(lastMessages.length + 1)
+        const started = stored[0]?.event
+        expect(started?._tag === "SessionStarted" && started.systemPrompt).toBe(lastMessages[0]?.content)
+      }))
+    }))
+
+  it.scopedLive("max turns: the run stops after TAU_MAX_TURNS model calls with a max_turns reply", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      fs.writeFileSync(path.join(ws, "a.txt"), "a")
+      for (let i = 0; i < 5; i++) lb.enqueue(Reply.toolCalls([{ id: `r${i}`, name: "read_file", arguments: { path: "a.txt" } }]))
+      const reply = yield* withSessions(lb, file, Effect.flatMap(Sessions, (s) => s.ask("loop forever", { workspace: ws, mode: "task" })), {
+        TAU_MAX_TURNS: "2"
+      })
+      expect(reply.reply).toMatchObject({ stopReason: "max_turns", turn: 2 })
+      expect(reply.ending).toBe("SessionCompleted")
+      expect(lb.chatRequests()).toHaveLength(2)
+      const stored = yield* withSessions(lb, file, streamOf(reply.sessionId))
+      const ending = stored.at(-1)?.event
+      expect(ending?._tag === "SessionCompleted" && ending.reason).toBe("max_turns")
+    }))
+
+  it.scopedLive("invalid tool arguments: ToolCallFailed with the parse error, shown to the model, and the loop goes on", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      lb.enqueue(
+        Reply.toolCalls([
+          { id: "bad1", name: "read_file", arguments: { file: 42 } },
+          { id: "bad2", name: "read_file", arguments: "{not json" }
+        ]),
+        Reply.text("I could not read it.")
+      )
+      const reply = yield* withSessions(lb, file, Effect.flatMap(Sessions, (s) => s.ask("read something", { workspace: ws })))
+      expect(reply.reply?.content).toBe("I could not read it.")
+      expect(reply.status).toBe("idle")
+      const stored = yield* withSessions(lb, file, streamOf(reply.sessionId))
+      const failures = stored.flatMap((e) => (e.event._tag === "ToolCallFailed" ? [e.event] : []))
+      expect(failures.map((f) => f.reason)).toEqual(["invalid_arguments", "invalid_arguments"])
+      expect(failures[0]?.message).toMatch(/path/)
+      expect(tagsOf(stored)).toContain("ReplanHintInjected")
+      const toolMessages = lb.chatRequests()[1]!.body.messages.filter((m) => m.role === "tool")
+      expect(toolMessages.map((m) => String(m.content))).toEqual([
+        `Error (invalid_arguments): ${failures[0]?.message}`,
+        `Error (invalid_arguments): ${failures[1]?.message}`
+      ])
+    }))
+
+  it.scopedLive("cancel mid-turn: the slow model call is interrupted and SessionCancelled records the turn", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      lb.enqueue(Reply.text("too late", { delayMs: 10_000 }))
+      const sessionId = SessionId.make("cancel-1")
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const asking = yield* Effect.fork(sessions.ask("take your time", { sessionId, workspace: ws }))
+        yield* eventually(Effect.map(streamOf(sessionId), (es) => es.some((e) => e.event._tag === "ModelRequested")))
+        const started = Date.now()
+        const cancelled = yield* sessions.cancel(sessionId)
+        expect(Date.now() - started).toBeLessThan(5_000)
+        expect(cancelled).toMatchObject({ status: "ended", ending: "SessionCancelled" })
+        const reply = yield* Fiber.join(asking)
+        expect(reply).toMatchObject({ status: "ended", ending: "SessionCancelled" })
+        expect(reply.reply).toBeUndefined()
+        const stored = yield* streamOf(sessionId)
+        expect(tagsOf(stored)).toEqual(["SessionStarted", "UserMessageReceived", "ModelRequested", "SessionCancelled"])
+        expect(stored.at(-1)?.event).toMatchObject({ by: "user", turn: 1, turns: 1 })
+        const after = yield* Effect.either(sessions.ask("still there?", { sessionId }))
+        expect(Either.isLeft(after) && after.left._tag).toBe("SessionAlreadyEnded")
+      }))
+    }))
+
+  it.scopedLive("resume after restart: a new process continues the same stream and the model sees the history", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      const sessionId = SessionId.make("resume-1")
+      lb.enqueue(Reply.text("first answer"))
+      yield* Effect.scoped(withSessions(lb, file, Effect.flatMap(Sessions, (s) => s.ask("first", { sessionId, workspace: ws }))))
+      lb.enqueue(Reply.text("second answer"))
+      const second = yield* Effect.scoped(
+        withSessions(lb, file, Effect.flatMap(Sessions, (s) => s.ask("second", { sessionId, workspace: "/elsewhere" })))
+      )
+      expect(second.reply).toMatchObject({ content: "second answer", turn: 2 })
+      const stored = yield* withSessions(lb, file, streamOf(sessionId))
+      expect(tagsOf(stored).filter((t) => t === "SessionStarted")).toHaveLength(1)
+      expect(stored.map((e) => e.streamVersion)).toEqual(stored.map((_, i) => i + 1))
+      const seen = lb.chatRequests()[1]!.body.messages.map((m) => [m.role, m.content])
+      expect(seen.slice(1)).toEqual([["user", "first"], ["assistant", "first answer"], ["user", "second"]])
+      const started = stored[0]?.event
+      expect(started?._tag === "SessionStarted" && started.workspace).toBe(ws)
+    }))
+
+  it.scopedLive("a secret in a tool's output leaves no trace in any event, nor in what the model is sent", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      const key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+      fs.writeFileSync(path.join(ws, ".env.example"), `OPENAI_API_KEY=${key}\n`)
+      lb.enqueue(
+        Reply.toolCalls([{ id: "r1", name: "read_file", arguments: { path: ".env.example" } }]),
+        Reply.text(`The key is ${key}`)
+      )
+      const reply = yield* withSessions(lb, file, Effect.flatMap(Sessions, (s) => s.ask("what is in .env.example?", { workspace: ws })))
+      expect(reply.reply?.content).not.toContain(key)
+      const raw = yield* withSessions(lb, file, rawStreamText(reply.sessionId))
+      expect(raw).toContain("REDACTED")
+      expect(raw).not.toContain(key)
+      expect(raw).not.toContain(key.slice(8, 28))
+      expect(JSON.stringify(lb.chatRequests()[1]!.body.messages)).not.toContain(key)
+      const tags = (yield* withSessions(lb, file, streamOf(reply.sessionId))).map((e) => e.event)
+      expect(tags.filter((e) => e._tag === "SafetyViolationDetected").map((e) => e.stage)).toContain("tool_output")
+    }))
+
+  it.scopedLive("an actor passivates after idling and is rebuilt on the next command; idle past the timeout → SessionAbandoned", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      const sessionId = SessionId.make("idle-1")
+      lb.enqueue(Reply.text("one"), Reply.text("two"))
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        yield* sessions.ask("1", { sessionId, workspace: ws })
+        yield* eventually(Effect.map(sessions.activeActors, (n) => n === 0), 3_000)
+        const second = yield* sessions.ask("2", { sessionId })
+        expect(second.reply).toMatchObject({ content: "two", turn: 2 })
+      }), { TAU_SESSION_PASSIVATE_AFTER_MS: "100" })
+      const abandonedId = SessionId.make("idle-2")
+      lb.enqueue(Reply.text("three"))
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        yield* sessions.ask("hi", { sessionId: abandonedId, workspace: ws })
+        yield* eventually(
+          Effect.map(streamOf(abandonedId), (es) => es.at(-1)?.event._tag === "SessionAbandoned"),
+          3_000
+        )
+        const state = yield* sessions.replay(abandonedId)
+        expect(state).toMatchObject({ status: "ended", ending: "SessionAbandoned", turn: 1 })
+      }), { TAU_SESSION_IDLE_TIMEOUT_MS: "150", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
+  it.scopedLive("feedback and end through the service", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      lb.enqueue(Reply.text("hello"))
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const { sessionId } = yield* sessions.ask("hi")
+        yield* sessions.feedback(sessionId, { rating: 1, comment: "great", turn: 1, source: "cli" })
+        const ended = yield* sessions.end(sessionId)
+        expect(ended).toMatchObject({ status: "ended", ending: "SessionCompleted" })
+        const missing = yield* Effect.either(sessions.feedback(SessionId.make("nope"), { rating: 0, source: "cli" }))
+        expect(Either.isLeft(missing) && missing.left._tag).toBe("SessionNotFound")
+        expect(tagsOf(yield* streamOf(sessionId)).slice(-2)).toEqual(["FeedbackReceived", "SessionCompleted"])
+      }))
+    }))
+})
