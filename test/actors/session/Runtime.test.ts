@@ -1,10 +1,16 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Stream } from "effect"
+import { Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { Sessions } from "../../../src/actors/session/Sessions.ts"
 import { SessionId } from "../../../src/domain/Ids.ts"
 import type { EventLog } from "../../../src/events/EventLog.ts"
+import { EventLog as EventLogTag } from "../../../src/events/EventLog.ts"
+import { activate } from "../../../src/actors/session/Actor.ts"
+import { defaultDeciderSettings } from "../../../src/actors/session/State.ts"
+import { ModelName } from "../../../src/domain/Ids.ts"
+import { sqliteEventLogLayer } from "../../support/Sqlite.ts"
+import { beginTurn, send, startSpec } from "./fixtures.ts"
 import { Reply, loopbackModel } from "../../support/LoopbackModel.ts"
 import type { LoopbackModel } from "../../support/LoopbackModel.ts"
 import { tempSqliteFile } from "../../support/Sqlite.ts"
@@ -238,5 +244,55 @@ describe("session runtime (SQLite + loopback model)", () => {
         expect(Either.isLeft(missing) && missing.left._tag).toBe("SessionNotFound")
         expect(tagsOf(yield* streamOf(sessionId)).slice(-2)).toEqual(["FeedbackReceived", "SessionCompleted"])
       }))
+    }))
+
+  it.scopedLive("a run cut short by a crash is finished from the log before the next message", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const sessionId = SessionId.make("crash-1")
+      // A previous process recorded the message and the model request, then died.
+      yield* Effect.flatMap(EventLogTag, (log) =>
+        activate({ log, sessionId, settings: defaultDeciderSettings, redactDeep: (a) => a }).pipe(
+          Effect.flatMap((actor) =>
+            Effect.zipRight(actor.execute(send("before the crash", startSpec({ model: ModelName.make("loopback-model") })), () => {}), actor.execute(beginTurn(), () => {}))
+          ),
+          Effect.orDie
+        )).pipe(Effect.provide(sqliteEventLogLayer(file)))
+      lb.enqueue(Reply.text("answer to the first"), Reply.text("answer to the second"))
+      const reply = yield* withSessions(lb, file, Effect.flatMap(Sessions, (s) => s.ask("after the restart", { sessionId })))
+      expect(reply.reply).toMatchObject({ content: "answer to the second", turn: 2 })
+      const stored = yield* withSessions(lb, file, streamOf(sessionId))
+      expect(tagsOf(stored)).toEqual([
+        "SessionStarted",
+        "UserMessageReceived",
+        "ModelRequested",
+        "ModelResponded",
+        "AssistantReplied",
+        "TurnCompleted",
+        "UserMessageReceived",
+        "ModelRequested",
+        "ModelResponded",
+        "AssistantReplied",
+        "TurnCompleted"
+      ])
+      expect(lb.chatRequests()[0]!.body.messages.at(-1)).toMatchObject({ role: "user", content: "before the crash" })
+    }))
+
+  it.scopedLive("shutdown mid-turn records SessionCancelled by shutdown", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const sessionId = SessionId.make("shutdown-1")
+      lb.enqueue(Reply.text("never", { delayMs: 10_000 }))
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(sessionsLayer(file, lb), scope)
+      yield* Effect.flatMap(Sessions, (s) => s.ask("slow", { sessionId })).pipe(Effect.provide(context), Effect.fork)
+      yield* eventually(
+        Effect.map(streamOf(sessionId).pipe(Effect.provide(context)), (es) => es.some((e) => e.event._tag === "ModelRequested"))
+      )
+      yield* Scope.close(scope, Exit.void)
+      const stored = yield* withSessions(lb, file, streamOf(sessionId))
+      expect(stored.at(-1)?.event).toMatchObject({ _tag: "SessionCancelled", by: "shutdown", turn: 1 })
     }))
 })

@@ -1,0 +1,83 @@
+/**
+ * Streaming replies and cost: text deltas reach the caller while the model streams, and a priced model with
+ * a budget raises each alert once and stops the run when the budget is spent.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { Sessions } from "../../../src/actors/session/Sessions.ts"
+import { Reply, loopbackModel } from "../../support/LoopbackModel.ts"
+import { tempSqliteFile } from "../../support/Sqlite.ts"
+import { sessionsLayer, streamOf, workspace } from "./runtime.ts"
+
+describe("session runtime: streaming and budget", () => {
+  it.scopedLive("streamed replies arrive as text deltas that add up to the recorded reply", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      lb.enqueue(Reply.text("one two three four"))
+      const items = yield* Effect.flatMap(Sessions, (s) => Stream.runCollect(s.send("count"))).pipe(
+        Effect.provide(sessionsLayer(file, lb, { TAU_SESSION_STREAM: "true" }))
+      )
+      const deltas = [...items].flatMap((p) => (p._tag === "TextDelta" ? [p.text] : []))
+      expect(deltas.length).toBeGreaterThan(1)
+      expect(deltas.join("")).toBe("one two three four")
+      const finished = [...items].at(-1)
+      expect(finished?._tag === "Finished" && finished.reply.reply?.content).toBe("one two three four")
+      const requested = [...items].find((p) => p._tag === "Event" && p.event._tag === "ModelRequested")
+      expect(requested?._tag === "Event" && requested.event._tag === "ModelRequested" && requested.event.params.stream).toBe(true)
+      expect(lb.chatRequests()[0]?.body.stream).toBe(true)
+    }))
+
+  it.scopedLive("budget: alerts once per threshold, then the hard stop fails the session before more tools run", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      fs.writeFileSync(path.join(ws, "a.txt"), "a")
+      const usage = { prompt_tokens: 100, completion_tokens: 0, total_tokens: 100 }
+      for (let i = 0; i < 6; i++) {
+        lb.enqueue(Reply.toolCalls([{ id: `r${i}`, name: "read_file", arguments: { path: "a.txt" } }], { usage }))
+      }
+      // $1 per million input tokens: each call costs $0.0001; the budget allows 2.5 calls.
+      const reply = yield* Effect.flatMap(Sessions, (s) => s.ask("spend", { workspace: ws, budgetUsd: 0.00025 })).pipe(
+        Effect.provide(sessionsLayer(file, lb, {
+          TAU_MODEL_PRICES: JSON.stringify({ "loopback-model": { input: 1, output: 1 } }),
+          TAU_BUDGET_ALERT_THRESHOLDS: "0.5,0.8,1"
+        }))
+      )
+      expect(reply.reply?.stopReason).toBe("budget_exhausted")
+      expect(reply).toMatchObject({ status: "ended", ending: "SessionFailed", turns: 3 })
+      const stored = yield* streamOf(reply.sessionId).pipe(Effect.provide(sessionsLayer(file, lb)))
+      const alerts = stored.flatMap((e) => (e.event._tag === "BudgetAlertRaised" ? [[e.event.turn, e.event.threshold]] : []))
+      expect(alerts).toEqual([[2, 0.5], [2, 0.8], [3, 1]])
+      expect(stored.filter((e) => e.event._tag === "ToolCallRequested")).toHaveLength(2)
+      expect(stored.at(-1)?.event).toMatchObject({ _tag: "SessionFailed", reason: "budget_exhausted" })
+      expect(lb.chatRequests()).toHaveLength(3)
+    }))
+
+  it.scopedLive("model attempts: a 503 then success records ModelCallFailed(retryable) before ModelResponded; a 400 fails the session", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      lb.enqueue(Reply.error(503), Reply.text("recovered"), Reply.error(400))
+      const layer = sessionsLayer(file, lb)
+      const first = yield* Effect.flatMap(Sessions, (s) => s.ask("hi")).pipe(Effect.provide(layer))
+      expect(first.reply?.content).toBe("recovered")
+      const stored = yield* streamOf(first.sessionId).pipe(Effect.provide(layer))
+      const tags = stored.map((e) => e.event._tag)
+      expect(tags.slice(2, 5)).toEqual(["ModelRequested", "ModelCallFailed", "ModelResponded"])
+      expect(stored[3]?.event).toMatchObject({ kind: "server_error", status: 503, retryable: true, attempt: 1 })
+      expect(stored[4]?.event).toMatchObject({ attempts: 2 })
+      const second = yield* Effect.flatMap(Sessions, (s) => s.ask("again", { sessionId: first.sessionId })).pipe(
+        Effect.provide(layer)
+      )
+      expect(second).toMatchObject({ status: "ended", ending: "SessionFailed" })
+      const after = yield* streamOf(first.sessionId).pipe(Effect.provide(layer))
+      expect(after.slice(-2).map((e) => e.event)).toMatchObject([
+        { _tag: "ModelCallFailed", kind: "bad_request", status: 400, retryable: false },
+        { _tag: "SessionFailed", reason: "model_error" }
+      ])
+    }))
+})
