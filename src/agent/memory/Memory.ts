@@ -206,8 +206,11 @@ const make = Effect.gen(function*() {
       const m = index?.meta(id)
       return m !== undefined && accept(m) ? m : undefined
     }
-    const vector = index === undefined ? [] : index.search(yield* embedOne(query), pool, settings.minSimilarity, accept)
-    const lexical = yield* queries.lexical(queryTerms(query), filters, pool)
+    const mode = filters.mode ?? "hybrid"
+    const vector = index === undefined || mode === "lexical"
+      ? []
+      : index.search(yield* embedOne(query), pool, settings.minSimilarity, accept)
+    const lexical = mode === "vector" ? [] : yield* queries.lexical(queryTerms(query), filters, pool)
     const seeds = [...new Set([...vector, ...lexical].map((h) => h.id))]
     const useGraph = filters.graph !== false
     const edges = useGraph ? yield* graphReads.edgesWithin(seeds, 2) : []

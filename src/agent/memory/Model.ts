@@ -51,7 +51,9 @@ export const SearchFilters = Schema.Struct({
   minScore: Schema.optional(UnitInterval),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100))),
   /** Graph expansion (default on). */
-  graph: Schema.optional(Schema.Boolean)
+  graph: Schema.optional(Schema.Boolean),
+  /** Candidate lists to use: both (default), or one alone (for comparisons and debugging). */
+  mode: Schema.optional(Schema.Literal("hybrid", "vector", "lexical"))
 })
 export type SearchFilters = typeof SearchFilters.Type
 
