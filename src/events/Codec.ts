@@ -29,9 +29,17 @@ type Decoder = (input: unknown) => Either.Either<TauEvent, ParseResult.ParseErro
  */
 const fastDecoders: ReadonlyMap<string, Decoder> = new Map(
   TauEvent.members.map((member): readonly [string, Decoder] => {
-    const validate = Schema.decodeUnknownEither(Schema.Struct(member.fields), { onExcessProperty: "ignore" })
+    const { _tag: _ignored, ...fields } = member.fields
+    const validate = Schema.decodeUnknownEither(Schema.Struct(fields), { onExcessProperty: "ignore" })
     const prototype: object = member.prototype
-    return [member._tag, (input) => Either.map(validate(input), (fields) => Object.assign(Object.create(prototype), fields))]
+    const tag = member._tag
+    return [tag, (input) => {
+      const result = validate(input)
+      if (Either.isLeft(result)) return Either.left(result.left)
+      const event: { _tag: string } = Object.assign(Object.create(prototype) as { _tag: string }, result.right)
+      event._tag = tag
+      return Either.right(event as TauEvent)
+    }]
   })
 )
 
@@ -58,10 +66,12 @@ export const decodeEvent = (row: DecodeInput): Either.Either<TauEvent, EventDeco
       new EventDecodeError({ position: row.position, type: row.type, schemaVersion: row.schemaVersion, message: lifted.left })
     )
   }
+  const fast = fastDecoders.get(row.type)
   const fields = lifted.right
-  const input = typeof fields === "object" && fields !== null ? { ...fields, _tag: row.type } : fields
-  const decode = fastDecoders.get(row.type) ?? decodeUnknown
-  return Either.mapLeft(decode(input), (error) =>
+  const result = fast !== undefined
+    ? fast(fields)
+    : decodeUnknown(typeof fields === "object" && fields !== null ? { ...fields, _tag: row.type } : fields)
+  return Either.mapLeft(result, (error) =>
     new EventDecodeError({
       position: row.position,
       type: row.type,

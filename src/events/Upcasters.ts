@@ -49,6 +49,7 @@ export const currentSchemaVersion = (type: string): number => latest.get(type) ?
 
 export const upcast = (type: string, schemaVersion: number, data: unknown): Either.Either<unknown, string> => {
   const target = currentSchemaVersion(type)
+  if (schemaVersion === target) return Either.right(data)
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1) {
     return Either.left(`${type} schema version ${schemaVersion} is not a version (1, 2, …)`)
   }
