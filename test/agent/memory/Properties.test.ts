@@ -6,7 +6,7 @@ import { Effect, FastCheck as fc, Runtime, TestClock, TestContext } from "effect
 import { Memory } from "../../../src/agent/memory/Memory.ts"
 import type { SearchResult } from "../../../src/agent/memory/Model.ts"
 import { cosine, hashEmbedding } from "../../../src/agent/memory/retrieval/HashEmbedding.ts"
-import { MemoryId } from "../../../src/domain/Ids.ts"
+import type { MemoryId } from "../../../src/domain/Ids.ts"
 import { EventLog } from "../../../src/events/EventLog.ts"
 import { ProjectionRunner } from "../../../src/projections/ProjectionRunner.ts"
 import { sqliteBackend } from "../../projections/support.ts"
