@@ -5,6 +5,7 @@
 import { appendFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { Effect } from "effect"
+import type { Scope } from "effect"
 import pg from "pg"
 import { describe } from "vitest"
 
@@ -38,7 +39,7 @@ const withAdmin = <A>(f: (client: pg.Client) => Promise<A>) =>
   })
 
 /** A fresh, empty database for the current scope; its URL. Dropped (with its connections) on scope close. */
-export const freshPgDatabase: Effect.Effect<string, never, import("effect").Scope.Scope> = Effect.acquireRelease(
+export const freshPgDatabase: Effect.Effect<string, never, Scope.Scope> = Effect.acquireRelease(
   Effect.gen(function*() {
     if (pgTestUrl === undefined) return yield* Effect.dieMessage("TAU_TEST_DATABASE_URL is not set")
     const name = `tau_t_${randomBytes(6).toString("hex")}`
