@@ -54,21 +54,20 @@ export const expand = (
   const reached = new Map<string, Reached>()
   for (const [seed, relevance] of [...seeds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const best = new Map<string, { strength: number; depth: number }>([[seed, { strength: 1, depth: 0 }]])
-    let frontier = [seed]
+    // Level by level, each node extends the path it had when its level started, so no path exceeds maxDepth.
+    let frontier: Array<readonly [string, number]> = [[seed, 1]]
     for (let depth = 1; depth <= settings.maxDepth && frontier.length > 0; depth++) {
-      const next: Array<string> = []
-      for (const node of frontier) {
-        const from = best.get(node)!
+      const next = new Map<string, number>()
+      for (const [node, strength] of frontier) {
         for (const [neighbour, weight] of adj.get(node) ?? []) {
           if (!include(neighbour)) continue
-          const strength = from.strength * weight
-          const known = best.get(neighbour)
-          if (known !== undefined && known.strength >= strength) continue
-          best.set(neighbour, { strength, depth })
-          next.push(neighbour)
+          const candidate = strength * weight
+          if ((best.get(neighbour)?.strength ?? 0) >= candidate || (next.get(neighbour) ?? 0) >= candidate) continue
+          next.set(neighbour, candidate)
         }
       }
-      frontier = next
+      for (const [node, strength] of next) best.set(node, { strength, depth })
+      frontier = [...next]
     }
     for (const [node, { depth, strength }] of best) {
       if (node === seed || seeds.has(node)) continue
