@@ -16,6 +16,7 @@ import { activate } from "./Actor.ts"
 import type { Inspection, StartSpec } from "./Commands.ts"
 import { SessionCommand } from "./Commands.ts"
 import type { SessionError } from "./Errors.ts"
+import { SessionStorageError } from "./Errors.ts"
 import type { LoopServices } from "./Loop.ts"
 import { runLoop } from "./Loop.ts"
 import type { Emit, SessionReply } from "./Progress.ts"
@@ -105,7 +106,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         if (Option.isSome(cancelled)) yield* actor.execute(SessionCommand.Cancel({ by: cancelled.value }), emit)
       })
 
-    const process = (actor: SessionActor, handle: Handle, item: Item) =>
+    const serve = (actor: SessionActor, handle: Handle, item: Item) =>
       Effect.gen(function*() {
         const seen: Array<SessionEvent> = []
         const emit: Emit = (p) => {
@@ -165,8 +166,19 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         Effect.flatMap((left) => Effect.forEach(left, (item) => item.done(Either.left(error))))
       )
 
-    const actorFiber = (sessionId: SessionId, handle: Handle): Effect.Effect<void> =>
-      Effect.gen(function*() {
+    const actorFiber = (sessionId: SessionId, handle: Handle): Effect.Effect<void> => {
+      let current: Item | undefined
+      /** A fibre that dies or is interrupted still answers its callers, and leaves the map. */
+      const abort = (message: string) => {
+        const error = new SessionStorageError({ sessionId, message })
+        const inFlight = current
+        current = undefined
+        return Effect.zipRight(
+          inFlight === undefined ? Effect.void : inFlight.done(Either.left(error)),
+          retire(sessionId, handle, error)
+        )
+      }
+      return Effect.gen(function*() {
         const activated = yield* activate({
           log: services.log,
           sessionId,
@@ -194,7 +206,9 @@ export const makeHost = (services: HostServices): Effect.Effect<{
             continue
           }
           const item = next.value
-          const result = yield* process(actor, handle, item).pipe(Effect.either)
+          current = item
+          const result = yield* serve(actor, handle, item).pipe(Effect.either)
+          current = undefined
           if (Either.isRight(result)) item.emit({ _tag: "Finished", reply: result.right })
           yield* item.done(result)
           if (Either.isLeft(result) && result.left._tag === "SessionWriterConflict") {
@@ -205,9 +219,13 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           }
         }
       }).pipe(
-        Effect.catchAllCause((cause) => Effect.logError("session actor failed", cause)),
+        Effect.onInterrupt(() => abort("the session actor was stopped (shutdown)")),
+        Effect.catchAllCause((cause) =>
+          Effect.zipRight(Effect.logError("session actor failed", cause), abort("the session actor failed; see the log"))
+        ),
         Effect.annotateLogs({ actor: "session", sessionId })
       )
+    }
 
     const submit = (sessionId: SessionId, item: Item) =>
       SynchronizedRef.updateEffect(handles, (map) =>

@@ -287,11 +287,18 @@ describe("session runtime (SQLite + loopback model)", () => {
       lb.enqueue(Reply.text("never", { delayMs: 10_000 }))
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(sessionsLayer(file, lb), scope)
-      yield* Effect.flatMap(Sessions, (s) => s.ask("slow", { sessionId })).pipe(Effect.provide(context), Effect.fork)
+      const asking = yield* Effect.flatMap(Sessions, (s) => s.ask("slow", { sessionId })).pipe(
+        Effect.provide(context),
+        Effect.either,
+        Effect.fork
+      )
       yield* eventually(
         Effect.map(streamOf(sessionId).pipe(Effect.provide(context)), (es) => es.some((e) => e.event._tag === "ModelRequested"))
       )
       yield* Scope.close(scope, Exit.void)
+      // The caller is answered, not left waiting.
+      const answer = yield* Fiber.join(asking)
+      expect(Either.isLeft(answer) && answer.left._tag).toBe("SessionStorageError")
       const stored = yield* withSessions(lb, file, streamOf(sessionId))
       expect(stored.at(-1)?.event).toMatchObject({ _tag: "SessionCancelled", by: "shutdown", turn: 1 })
     }))
