@@ -201,7 +201,10 @@ const make = Effect.gen(function*() {
       (filters.sessionId === undefined || m.sessionId === filters.sessionId) &&
       (filters.userId === undefined || m.userId === filters.userId) &&
       (filters.kinds === undefined || filters.kinds.includes(m.kind)) &&
-      (filters.tags === undefined || filters.tags.every((t) => m.tags.includes(t)))
+      (filters.tags === undefined || filters.tags.every((t) => m.tags.includes(t))) &&
+      (filters.visibleTo === undefined || m.scope === "global" ||
+        (m.scope === "workspace" && m.workspace === (filters.visibleTo.workspace ?? null)) ||
+        (m.scope === "session" && m.sessionId === (filters.visibleTo.sessionId ?? null)))
     const meta = (id: string) => {
       const m = index?.meta(id)
       return m !== undefined && accept(m) ? m : undefined

@@ -50,6 +50,8 @@ export const SearchFilters = Schema.Struct({
   tags: Schema.optional(Schema.Array(Schema.String)),
   minScore: Schema.optional(UnitInterval),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100))),
+  /** Only what a session sees: global records, its workspace's, and its own session's. */
+  visibleTo: Schema.optional(Schema.Struct({ workspace: Schema.optional(Schema.String), sessionId: Schema.optional(SessionId) })),
   /** Graph expansion (default on). */
   graph: Schema.optional(Schema.Boolean),
   /** Candidate lists to use: both (default), or one alone (for comparisons and debugging). */

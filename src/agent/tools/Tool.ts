@@ -4,7 +4,7 @@
  */
 import type { Effect } from "effect"
 import { Schema } from "effect"
-import type { SessionId } from "../../domain/Ids.ts"
+import type { EventId, SessionId } from "../../domain/Ids.ts"
 import type { ToolError } from "./Errors.ts"
 import type { ToolPolicy } from "./Policy.ts"
 import type { Workspace } from "./Workspace.ts"
@@ -34,12 +34,16 @@ export interface ToolOutput {
 export interface RunContext {
   readonly workspace: string
   readonly sessionId: SessionId
+  /** The event that asked for the call (ToolCallRequested): tools that append events cite it as causation. */
+  readonly causationId?: EventId | undefined
 }
 
 /** What a handler receives besides its arguments. */
 export interface ToolContext {
   readonly tool: string
   readonly sessionId: SessionId
+  /** See RunContext.causationId. */
+  readonly causationId?: EventId | undefined
   readonly workspace: Workspace
   readonly policy: ToolPolicy
   /** The allowlisted environment for child processes (never the full process environment). */

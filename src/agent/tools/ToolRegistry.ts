@@ -107,7 +107,14 @@ export class ToolRegistry extends Effect.Service<ToolRegistry>()("app/agent/tool
         const args = yield* decodeArguments(tool.name, tool.parameters, argumentsJson)
         const workspace = yield* makeWorkspace(context.workspace, policy, tool.name)
         const timeoutMs = tool.timeoutMs?.(args, policy) ?? policy.toolTimeoutMs
-        const raw = yield* tool.handler(args, { tool: tool.name, sessionId: context.sessionId, workspace, policy, environment })
+        const raw = yield* tool.handler(args, {
+          tool: tool.name,
+          sessionId: context.sessionId,
+          causationId: context.causationId,
+          workspace,
+          policy,
+          environment
+        })
           .pipe(
             Effect.catchAllDefect((defect) =>
               Effect.fail(
