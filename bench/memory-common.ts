@@ -2,7 +2,7 @@
  * Shared setup of the memory benchmarks: a temp SQLite database with the event log, the memory projection kept
  * live and the Memory service (hashing embedder), as a ManagedRuntime.
  */
-import { ConfigProvider, Layer, ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime } from "effect"
 import { join } from "node:path"
 import { Embedder } from "../src/agent/memory/Embedder.ts"
 import { Memory } from "../src/agent/memory/Memory.ts"
@@ -38,8 +38,7 @@ export const memoryRuntime = (options: { readonly live?: boolean } = {}) => {
   )
   const layer = Memory.DefaultWithoutDependencies.pipe(
     Layer.provideMerge(Embedder.Hash),
-    Layer.provideMerge(runner),
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))
+    Layer.provideMerge(runner)
   )
   const runtime = ManagedRuntime.make(Layer.orDie(layer))
   return { runtime, cleanup }

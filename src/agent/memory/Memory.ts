@@ -35,8 +35,8 @@ import { SearchResult } from "./Model.ts"
 import type { RecordInput, RecordOutcome, SearchFilters, UpdateInput, WriteContext } from "./Model.ts"
 import { adjacency } from "./retrieval/GraphExpansion.ts"
 import { rank } from "./retrieval/Search.ts"
-import { defaultImportance } from "./retrieval/Scoring.ts"
-import { queryTerms } from "./retrieval/Text.ts"
+import { defaultImportance, defaultScoring } from "./retrieval/Scoring.ts"
+import { embeddingText, queryTerms } from "./retrieval/Text.ts"
 import type { IndexedMeta } from "./retrieval/VectorIndex.ts"
 import { makeVectorCache } from "./VectorCache.ts"
 
@@ -47,7 +47,10 @@ export const MemoryConfig = Config.all({
   ),
   /** Vector candidates below this cosine are not candidates (the hashing embedder's noise floor is ~0.05). */
   minSimilarity: Config.number("TAU_MEMORY_MIN_SIMILARITY").pipe(Config.withDefault(0.15)),
-  candidates: Config.integer("TAU_MEMORY_CANDIDATES").pipe(Config.withDefault(50))
+  candidates: Config.integer("TAU_MEMORY_CANDIDATES").pipe(Config.withDefault(50)),
+  /** Share of the score decided by (decayed) importance and by recency; the rest is relevance. */
+  importanceWeight: Config.number("TAU_MEMORY_IMPORTANCE_WEIGHT").pipe(Config.withDefault(defaultScoring.importanceWeight)),
+  recencyWeight: Config.number("TAU_MEMORY_RECENCY_WEIGHT").pipe(Config.withDefault(defaultScoring.recencyWeight))
 })
 
 const make = Effect.gen(function*() {
@@ -58,6 +61,11 @@ const make = Effect.gen(function*() {
   const cache = yield* makeVectorCache(queries, embedder)
   const settings = yield* MemoryConfig
   const graphReads = makeGraphReads(queries)
+  const scoring = {
+    ...defaultScoring,
+    importanceWeight: settings.importanceWeight,
+    recencyWeight: settings.recencyWeight
+  }
 
   const metadata = (ctx: WriteContext): EventMetadata => ({
     actor: ctx.actor ?? "memory",
@@ -94,7 +102,7 @@ const make = Effect.gen(function*() {
     let merge: { into: MemoryId; similarity: number } | undefined
     if (valid.consolidate !== false) {
       const index = yield* cache.refresh
-      const vector = yield* embedOne(valid.content)
+      const vector = yield* embedOne(embeddingText(valid.content, valid.tags ?? []))
       const sameScope = (m: IndexedMeta) =>
         m.scope === valid.scope && m.workspace === (valid.workspace ?? null) &&
         (valid.scope !== "session" || m.sessionId === (valid.sessionId ?? null))
@@ -193,7 +201,7 @@ const make = Effect.gen(function*() {
       return yield* new InvalidMemoryInput({ reason: `query longer than ${limits.query} characters` })
     }
     const limit = filters.limit ?? 10
-    const pool = Math.max(settings.candidates, 5 * limit)
+    const pool = Math.max(settings.candidates, 2 * limit)
     const index = yield* cache.refresh
     const accept = (m: IndexedMeta) =>
       (filters.scope === undefined || m.scope === filters.scope) &&
@@ -225,7 +233,8 @@ const make = Effect.gen(function*() {
       nowMs: yield* Clock.currentTimeMillis,
       limit,
       minScore: filters.minScore ?? 0,
-      useGraph
+      useGraph,
+      scoring
     })
     const rows = new Map((yield* queries.byIds(ranked.map((r) => r.id))).map((r) => [r.id, r]))
     return ranked.flatMap((r) => {

@@ -17,6 +17,7 @@ import type { EmbedderShape } from "./Embedder.ts"
 import { decodeMemoryRows } from "./MemoryRows.ts"
 import type { MemoryRow } from "./MemoryRows.ts"
 import { vectorToBytes } from "./retrieval/HashEmbedding.ts"
+import { embeddingText } from "./retrieval/Text.ts"
 
 export const memoryProjectionName = "memory"
 
@@ -138,7 +139,7 @@ export const makeMemoryProjection = (embedder: EmbedderShape): Projection => {
 
       switch (event._tag) {
         case "MemoryRecorded": {
-          const vector = yield* embed(memoryProjectionName, event.content)
+          const vector = yield* embed(memoryProjectionName, embeddingText(event.content, event.tags))
           const tagsText = event.tags.join(" ")
           yield* sql`INSERT INTO tau_memory (id, scope, workspace, session_id, user_id, kind, content, tags, tags_text,
               importance, confidence, source_event_ids, created_position, updated_position, created_at, updated_at,
@@ -155,8 +156,9 @@ export const makeMemoryProjection = (embedder: EmbedderShape): Projection => {
           if (row === undefined) return yield* missing(event.memoryId)
           const content = event.content ?? row.content
           const tags = event.tags ?? row.tags
-          const vector = event.content !== undefined && event.content !== row.content
-            ? bytes(yield* embed(memoryProjectionName, content))
+          const text = embeddingText(content, tags)
+          const vector = text !== embeddingText(row.content, row.tags)
+            ? bytes(yield* embed(memoryProjectionName, text))
             : Buffer.from(row.embedding)
           yield* sql`UPDATE tau_memory SET content = ${content}, kind = ${event.kind ?? row.kind},
               tags = ${json(tags)}, tags_text = ${tags.join(" ")}, importance = ${event.importance ?? row.importance},
@@ -194,7 +196,7 @@ export const makeMemoryProjection = (embedder: EmbedderShape): Projection => {
           }
           const content = event.content ?? survivor.content
           const vector = content !== survivor.content
-            ? bytes(yield* embed(memoryProjectionName, content))
+            ? bytes(yield* embed(memoryProjectionName, embeddingText(content, survivor.tags)))
             : Buffer.from(survivor.embedding)
           const sources = union(
             survivor.source_event_ids,

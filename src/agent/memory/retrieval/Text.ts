@@ -31,3 +31,7 @@ export const charNgrams = (word: string, min = 3, max = 5): ReadonlyArray<string
 
 /** Query terms for the full-text engines: distinct content words, only [\p{L}\p{N}] so they are safe to quote. */
 export const queryTerms = (text: string, max = 32): ReadonlyArray<string> => [...new Set(contentWords(text))].slice(0, max)
+
+/** What a record's vector is computed from: its content and its tags (the full-text index holds both too). */
+export const embeddingText = (content: string, tags: ReadonlyArray<string>): string =>
+  tags.length === 0 ? content : `${content}\n${tags.join(" ")}`
