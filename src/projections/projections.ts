@@ -5,9 +5,10 @@
 import { Context } from "effect"
 import type { Projection } from "./Projection.ts"
 import { MemoryProjection } from "../agent/memory/MemoryProjection.ts"
+import { SessionsProjection } from "./SessionsProjection.ts"
 import { StreamsProjection } from "./StreamsProjection.ts"
 
-export const builtinProjections: ReadonlyArray<Projection> = [StreamsProjection, MemoryProjection]
+export const builtinProjections: ReadonlyArray<Projection> = [StreamsProjection, SessionsProjection, MemoryProjection]
 
 export class RegisteredProjections extends Context.Reference<RegisteredProjections>()(
   "tau/projections/RegisteredProjections",

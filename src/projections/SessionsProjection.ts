@@ -1,0 +1,150 @@
+/**
+ * The `sessions` read model: one row per session (status, mode, model, prompt version, turns, tokens, cost,
+ * tool calls, start, end and last activity), folded from the `session-<id>` streams.
+ */
+import { Effect } from "effect"
+import { SqlClient } from "@effect/sql"
+import { streamKind } from "../events/Streams.ts"
+import type { TauEvent } from "../events/TauEvent.ts"
+import type { Projection } from "./Projection.ts"
+
+export const sessionStatuses = ["active", "completed", "abandoned", "failed", "cancelled"] as const
+export type SessionRowStatus = (typeof sessionStatuses)[number]
+
+/** The status and end reason an ending event gives a session; undefined for other events. */
+export const endingOf = (event: TauEvent): { readonly status: SessionRowStatus; readonly reason: string } | undefined => {
+  switch (event._tag) {
+    case "SessionCompleted":
+      return { status: "completed", reason: event.reason }
+    case "SessionFailed":
+      return { status: "failed", reason: event.reason }
+    case "SessionCancelled":
+      return { status: "cancelled", reason: event.by }
+    case "SessionAbandoned":
+      return { status: "abandoned", reason: "idle" }
+    default:
+      return undefined
+  }
+}
+
+const setup = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.onDialectOrElse({
+    pg: () =>
+      sql`CREATE TABLE IF NOT EXISTS tau_sessions (
+        session_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        source TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_name TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        workspace TEXT,
+        turns BIGINT NOT NULL,
+        prompt_tokens BIGINT NOT NULL,
+        completion_tokens BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        tool_calls BIGINT NOT NULL,
+        failed_tool_calls BIGINT NOT NULL,
+        end_reason TEXT,
+        started_at TIMESTAMPTZ NOT NULL,
+        ended_at TIMESTAMPTZ,
+        last_activity_at TIMESTAMPTZ NOT NULL
+      )`,
+    orElse: () =>
+      sql`CREATE TABLE IF NOT EXISTS tau_sessions (
+        session_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        source TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_name TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        workspace TEXT,
+        turns INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        tool_calls INTEGER NOT NULL,
+        failed_tool_calls INTEGER NOT NULL,
+        end_reason TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        last_activity_at TEXT NOT NULL
+      ) WITHOUT ROWID`
+  })
+  yield* sql`CREATE INDEX IF NOT EXISTS tau_sessions_started ON tau_sessions (started_at, session_id)`
+  yield* sql`CREATE INDEX IF NOT EXISTS tau_sessions_status ON tau_sessions (status, started_at)`
+})
+
+export const SessionsProjection: Projection = {
+  name: "sessions",
+  version: 1,
+  tables: ["tau_sessions"],
+  setup,
+  teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_sessions`),
+  apply: (envelope) =>
+    Effect.gen(function*() {
+      if (streamKind(envelope.streamId) !== "session") return
+      const sql = yield* SqlClient.SqlClient
+      const event = envelope.event
+      const at = envelope.recordedAt.toISOString()
+      if (event._tag === "SessionStarted") {
+        // A second SessionStarted on one stream is not something the actor writes; the first one wins.
+        return yield* sql`INSERT INTO tau_sessions ${
+          sql.insert({
+            session_id: event.sessionId,
+            status: "active",
+            mode: event.mode ?? "chat",
+            source: event.source,
+            model: event.model,
+            prompt_name: event.promptName,
+            prompt_version: event.promptVersion,
+            workspace: event.workspace ?? null,
+            turns: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost_usd: 0,
+            tool_calls: 0,
+            failed_tool_calls: 0,
+            end_reason: null,
+            started_at: at,
+            ended_at: null,
+            last_activity_at: at
+          })
+        } ON CONFLICT (session_id) DO NOTHING`
+      }
+      const id = "sessionId" in event ? event.sessionId : undefined
+      if (id === undefined) return
+      const ending = endingOf(event)
+      switch (event._tag) {
+        case "ModelRequested":
+          return yield* sql`UPDATE tau_sessions SET turns = ${event.turn}, last_activity_at = ${at}
+            WHERE session_id = ${id}`
+        case "ModelResponded":
+          return yield* sql`UPDATE tau_sessions SET
+              prompt_tokens = prompt_tokens + ${event.usage.promptTokens},
+              completion_tokens = completion_tokens + ${event.usage.completionTokens},
+              cost_usd = cost_usd + ${event.costUsd ?? 0},
+              last_activity_at = ${at}
+            WHERE session_id = ${id}`
+        case "ToolCallRequested":
+          return yield* sql`UPDATE tau_sessions SET tool_calls = tool_calls + 1, last_activity_at = ${at}
+            WHERE session_id = ${id}`
+        case "ToolCallFailed":
+          return yield* sql`UPDATE tau_sessions SET failed_tool_calls = failed_tool_calls + 1, last_activity_at = ${at}
+            WHERE session_id = ${id}`
+        default:
+          if (ending !== undefined) {
+            // The first ending counts; the actor writes exactly one.
+            return yield* sql`UPDATE tau_sessions SET
+                status = CASE WHEN status = 'active' THEN ${ending.status} ELSE status END,
+                end_reason = CASE WHEN status = 'active' THEN ${ending.reason} ELSE end_reason END,
+                ended_at = CASE WHEN status = 'active' THEN ${at} ELSE ended_at END,
+                last_activity_at = ${at}
+              WHERE session_id = ${id}`
+          }
+          return yield* sql`UPDATE tau_sessions SET last_activity_at = ${at} WHERE session_id = ${id}`
+      }
+    })
+}

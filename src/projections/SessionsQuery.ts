@@ -1,0 +1,107 @@
+/**
+ * Read side of the `sessions` projection: list sessions (newest first, optionally by status) and look one up.
+ */
+import { Effect, Option, Schema } from "effect"
+import { SqlClient } from "@effect/sql"
+import { SessionId } from "../domain/Ids.ts"
+import { SessionMode, SessionSource } from "../events/catalogue/SessionEvents.ts"
+import { sessionStatuses } from "./SessionsProjection.ts"
+import { SqlInt, SqlTimestamp } from "./SqlValues.ts"
+
+export const SessionRowStatus = Schema.Literal(...sessionStatuses)
+
+export class SessionSummary extends Schema.Class<SessionSummary>("SessionSummary")({
+  sessionId: SessionId,
+  status: SessionRowStatus,
+  mode: SessionMode,
+  source: SessionSource,
+  model: Schema.String,
+  promptName: Schema.String,
+  promptVersion: Schema.String,
+  workspace: Schema.OptionFromNullOr(Schema.String),
+  turns: Schema.Int,
+  promptTokens: Schema.Int,
+  completionTokens: Schema.Int,
+  costUsd: Schema.Number,
+  toolCalls: Schema.Int,
+  failedToolCalls: Schema.Int,
+  /** completed: final_answer | max_turns | ended_by_user; failed: its reason; cancelled: who; abandoned: idle. */
+  endReason: Schema.OptionFromNullOr(Schema.String),
+  startedAt: Schema.Date,
+  endedAt: Schema.OptionFromNullOr(Schema.Date),
+  lastActivityAt: Schema.Date
+}) {}
+
+export const SessionFilters = Schema.Struct({
+  status: Schema.optional(SessionRowStatus),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
+  offset: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
+})
+export type SessionFilters = typeof SessionFilters.Type
+
+const Row = Schema.Struct({
+  session_id: SessionId,
+  status: SessionRowStatus,
+  mode: SessionMode,
+  source: SessionSource,
+  model: Schema.String,
+  prompt_name: Schema.String,
+  prompt_version: Schema.String,
+  workspace: Schema.NullOr(Schema.String),
+  turns: SqlInt,
+  prompt_tokens: SqlInt,
+  completion_tokens: SqlInt,
+  cost_usd: Schema.Union(Schema.Number, Schema.NumberFromString),
+  tool_calls: SqlInt,
+  failed_tool_calls: SqlInt,
+  end_reason: Schema.NullOr(Schema.String),
+  started_at: SqlTimestamp,
+  ended_at: Schema.NullOr(SqlTimestamp),
+  last_activity_at: SqlTimestamp
+})
+const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
+
+const toSummary = (r: typeof Row.Type) =>
+  new SessionSummary({
+    sessionId: r.session_id,
+    status: r.status,
+    mode: r.mode,
+    source: r.source,
+    model: r.model,
+    promptName: r.prompt_name,
+    promptVersion: r.prompt_version,
+    workspace: Option.fromNullable(r.workspace),
+    turns: r.turns,
+    promptTokens: r.prompt_tokens,
+    completionTokens: r.completion_tokens,
+    costUsd: r.cost_usd,
+    toolCalls: r.tool_calls,
+    failedToolCalls: r.failed_tool_calls,
+    endReason: Option.fromNullable(r.end_reason),
+    startedAt: r.started_at,
+    endedAt: Option.fromNullable(r.ended_at),
+    lastActivityAt: r.last_activity_at
+  })
+
+export class SessionsQuery extends Effect.Service<SessionsQuery>()("tau/projections/SessionsQuery", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const run = (statement: Effect.Effect<ReadonlyArray<unknown>, unknown>) =>
+      statement.pipe(Effect.flatMap(decodeRows), Effect.map((rows) => rows.map(toSummary)), Effect.orDie)
+
+    /** Newest first (by start time, then id). */
+    const list = Effect.fn("SessionsQuery.list")(function*(filters: SessionFilters = {}) {
+      const conditions = filters.status === undefined ? [] : [sql`status = ${filters.status}`]
+      return yield* run(sql`SELECT * FROM tau_sessions WHERE ${sql.and(conditions)}
+        ORDER BY started_at DESC, session_id DESC LIMIT ${filters.limit ?? 100} OFFSET ${filters.offset ?? 0}`)
+    })
+
+    const get = Effect.fn("SessionsQuery.get")(function*(sessionId: SessionId) {
+      const rows = yield* run(sql`SELECT * FROM tau_sessions WHERE session_id = ${sessionId}`)
+      return Option.fromNullable(rows[0])
+    })
+
+    return { list, get } as const
+  })
+}) {}

@@ -1,0 +1,301 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Either, Effect, FastCheck as fc, Layer, Option } from "effect"
+import {
+  ModelName,
+  newSessionId,
+  PromptName,
+  PromptVersionId,
+  type SessionId,
+  ToolCallId,
+  ToolName
+} from "../../src/domain/Ids.ts"
+import { EventLog } from "../../src/events/EventLog.ts"
+import { decodeRecorded } from "../../src/events/EventLogCore.ts"
+import { sessionStream, streamKind } from "../../src/events/Streams.ts"
+import {
+  FeedbackReceived,
+  ModelRequested,
+  ModelResponded,
+  SessionAbandoned,
+  SessionCancelled,
+  SessionCompleted,
+  SessionFailed,
+  SessionStarted,
+  type TauEvent,
+  ToolCallCompleted,
+  ToolCallFailed,
+  ToolCallRequested,
+  UserMessageReceived
+} from "../../src/events/TauEvent.ts"
+import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
+import { endingOf, SessionsProjection } from "../../src/projections/SessionsProjection.ts"
+import type { SessionSummary } from "../../src/projections/SessionsQuery.ts"
+import { SessionsQuery } from "../../src/projections/SessionsQuery.ts"
+import { describePg } from "../support/Pg.ts"
+import { pgBackend, readWholeLog, sqliteBackend, stream, world } from "./support.ts"
+import type { Backend } from "./support.ts"
+
+interface Row {
+  readonly sessionId: string
+  readonly status: string
+  readonly mode: string
+  readonly source: string
+  readonly model: string
+  readonly promptName: string
+  readonly promptVersion: string
+  readonly workspace: string | null
+  readonly turns: number
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly costUsd: number
+  readonly toolCalls: number
+  readonly failedToolCalls: number
+  readonly endReason: string | null
+  readonly startedAt: string
+  readonly endedAt: string | null
+  readonly lastActivityAt: string
+}
+
+const plain = (s: SessionSummary): Row => ({
+  sessionId: s.sessionId,
+  status: s.status,
+  mode: s.mode,
+  source: s.source,
+  model: s.model,
+  promptName: s.promptName,
+  promptVersion: s.promptVersion,
+  workspace: Option.getOrNull(s.workspace),
+  turns: s.turns,
+  promptTokens: s.promptTokens,
+  completionTokens: s.completionTokens,
+  costUsd: s.costUsd,
+  toolCalls: s.toolCalls,
+  failedToolCalls: s.failedToolCalls,
+  endReason: Option.getOrNull(s.endReason),
+  startedAt: s.startedAt.toISOString(),
+  endedAt: Option.match(s.endedAt, { onNone: () => null, onSome: (d) => d.toISOString() }),
+  lastActivityAt: s.lastActivityAt.toISOString()
+})
+
+const byId = (a: Row, b: Row) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0)
+
+/** The sessions table computed in memory from the log: what the projection must hold. */
+const foldSessions = (events: ReadonlyArray<{ readonly streamId: string; readonly event: TauEvent; readonly recordedAt: Date }>) => {
+  const rows = new Map<string, Row>()
+  for (const { event, recordedAt, streamId } of events) {
+    const id = "sessionId" in event ? event.sessionId : undefined
+    if (streamKind(streamId) !== "session" || id === undefined) continue
+    const at = recordedAt.toISOString()
+    const row = rows.get(id)
+    if (event._tag === "SessionStarted") {
+      if (row !== undefined) continue
+      rows.set(id, {
+        sessionId: id,
+        status: "active",
+        mode: event.mode ?? "chat",
+        source: event.source,
+        model: event.model,
+        promptName: event.promptName,
+        promptVersion: event.promptVersion,
+        workspace: event.workspace ?? null,
+        turns: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        costUsd: 0,
+        toolCalls: 0,
+        failedToolCalls: 0,
+        endReason: null,
+        startedAt: at,
+        endedAt: null,
+        lastActivityAt: at
+      })
+      continue
+    }
+    if (row === undefined) continue
+    let next: Row = { ...row, lastActivityAt: at }
+    if (event._tag === "ModelRequested") next = { ...next, turns: event.turn }
+    if (event._tag === "ModelResponded") {
+      next = {
+        ...next,
+        promptTokens: next.promptTokens + event.usage.promptTokens,
+        completionTokens: next.completionTokens + event.usage.completionTokens,
+        costUsd: next.costUsd + (event.costUsd ?? 0)
+      }
+    }
+    if (event._tag === "ToolCallRequested") next = { ...next, toolCalls: next.toolCalls + 1 }
+    if (event._tag === "ToolCallFailed") next = { ...next, failedToolCalls: next.failedToolCalls + 1 }
+    const ending = endingOf(event)
+    if (ending !== undefined && row.status === "active") {
+      next = { ...next, status: ending.status, endReason: ending.reason, endedAt: at }
+    }
+    rows.set(id, next)
+  }
+  return [...rows.values()].sort(byId)
+}
+
+const started = (sessionId: SessionId, mode: "chat" | "task") =>
+  new SessionStarted({
+    sessionId,
+    workspace: "/tmp/w",
+    model: ModelName.make("test-model"),
+    promptName: PromptName.make("default"),
+    promptVersion: PromptVersionId.make("default@1"),
+    heuristicIds: [],
+    maxTurns: 8,
+    source: "test",
+    mode
+  })
+
+const Step = fc.oneof(
+  fc.constant({ _tag: "request" as const }),
+  fc.record({
+    _tag: fc.constant("respond" as const),
+    prompt: fc.integer({ min: 0, max: 5000 }),
+    completion: fc.integer({ min: 0, max: 2000 }),
+    cost: fc.option(fc.integer({ min: 0, max: 100_000 }).map((n) => n / 1_000_000), { nil: undefined })
+  }),
+  fc.constant({ _tag: "tool" as const }),
+  fc.constant({ _tag: "toolFailed" as const }),
+  fc.constant({ _tag: "toolCompleted" as const }),
+  fc.constant({ _tag: "user" as const }),
+  fc.constant({ _tag: "feedback" as const }),
+  fc.record({ _tag: fc.constant("end" as const), kind: fc.integer({ min: 0, max: 3 }) })
+)
+type Step = typeof Step extends fc.Arbitrary<infer A> ? A : never
+
+const SessionSpec = fc.record({
+  started: fc.integer({ min: 0, max: 9 }).map((n) => n < 8),
+  mode: fc.constantFrom("chat" as const, "task" as const),
+  steps: fc.array(Step, { maxLength: 14 }),
+  chunk: fc.integer({ min: 1, max: 4 })
+})
+
+const eventsOf = (sessionId: SessionId, spec: typeof SessionSpec extends fc.Arbitrary<infer A> ? A : never) => {
+  let turn = 0
+  const t = () => Math.max(1, turn)
+  const call = { sessionId, toolCallId: ToolCallId.make("c1"), name: ToolName.make("read_file") }
+  const events: Array<TauEvent> = spec.started ? [started(sessionId, spec.mode)] : []
+  const stepEvent = (step: Step, i: number): TauEvent => {
+    switch (step._tag) {
+      case "request":
+        turn++
+        return new ModelRequested({
+          sessionId,
+          turn: t(),
+          model: ModelName.make("test-model"),
+          messageCount: 2,
+          toolsOffered: [],
+          params: { stream: true, logprobs: false }
+        })
+      case "respond":
+        return new ModelResponded({
+          sessionId,
+          turn: t(),
+          model: ModelName.make("test-model"),
+          content: "ok",
+          toolCalls: [],
+          finishReason: "stop",
+          usage: { promptTokens: step.prompt, completionTokens: step.completion, totalTokens: step.prompt + step.completion },
+          latencyMs: 5,
+          ...(step.cost === undefined ? {} : { costUsd: step.cost }),
+          attempts: 1
+        })
+      case "tool":
+        return new ToolCallRequested({ ...call, turn: t(), arguments: "{}", executor: "server" })
+      case "toolFailed":
+        return new ToolCallFailed({ ...call, turn: t(), reason: "error", message: "no", durationMs: 1 })
+      case "toolCompleted":
+        return new ToolCallCompleted({ ...call, turn: t(), output: "x", truncated: false, originalBytes: 1, durationMs: 1 })
+      case "user":
+        return new UserMessageReceived({ sessionId, content: `m${i}` })
+      case "feedback":
+        return new FeedbackReceived({ sessionId, rating: 1, source: "cli" })
+      case "end":
+        return [
+          new SessionCompleted({ sessionId, reason: "final_answer", turns: turn }),
+          new SessionFailed({ sessionId, reason: "model_error", message: "400", turns: turn }),
+          new SessionCancelled({ sessionId, by: "user", turns: turn }),
+          new SessionAbandoned({ sessionId, idleMs: 10, turns: turn })
+        ][step.kind]!
+    }
+  }
+  spec.steps.forEach((step, i) => events.push(stepEvent(step, i)))
+  return events
+}
+
+const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size))
+
+const tableRows = Effect.flatMap(SessionsQuery, (q) => q.list({ limit: 1000 })).pipe(
+  Effect.map((rows) => rows.map(plain).sort(byId))
+)
+
+const decodedLog = Effect.map(readWholeLog, (rows) => rows.map((row) => Either.getOrThrow(decodeRecorded(row))))
+
+const suite = (backend: Backend, numRuns: number) => {
+  it.scopedLive("list filters by status, newest first; get finds one row", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const a = newSessionId()
+        const b = newSessionId()
+        yield* log.append(sessionStream(a), "no_stream", [started(a, "task")])
+        yield* log.append(sessionStream(b), "no_stream", [
+          started(b, "chat"),
+          new SessionCompleted({ sessionId: b, reason: "ended_by_user", turns: 0 })
+        ])
+        yield* log.append(stream("misc-1"), "no_stream", [started(newSessionId(), "chat")])
+        yield* (yield* ProjectionRunner).catchUp()
+        const query = yield* SessionsQuery
+        assert.deepStrictEqual((yield* query.list()).map((s) => s.sessionId), [b, a])
+        assert.deepStrictEqual((yield* query.list({ status: "active" })).map((s) => s.sessionId), [a])
+        const done = Option.getOrThrow(yield* query.get(b))
+        assert.strictEqual(done.status, "completed")
+        assert.deepStrictEqual(done.endReason, Option.some("ended_by_user"))
+        assert.isTrue(Option.isSome(done.endedAt))
+        assert.isTrue(Option.isNone(yield* query.get(newSessionId())))
+      }).pipe(Effect.provide(SessionsQuery.Default.pipe(Layer.provideMerge(world(database(), [SessionsProjection])))))
+    }))
+
+  it.scopedLive.prop(
+    "the sessions table equals a pure fold of the log, and a rebuild equals what live processing wrote",
+    {
+      sessions: fc.array(SessionSpec, { minLength: 1, maxLength: 6 }),
+      live: fc.boolean(),
+      pageSize: fc.integer({ min: 1, max: 8 })
+    },
+    ({ live, pageSize, sessions }) =>
+      Effect.gen(function*() {
+        const database = yield* backend.fresh
+        yield* Effect.gen(function*() {
+          const log = yield* EventLog
+          const runner = yield* ProjectionRunner
+          yield* Effect.forEach(
+            sessions,
+            (spec) => {
+              const id = newSessionId()
+              return Effect.forEach(chunks(eventsOf(id, spec), spec.chunk), (batch) => log.append(sessionStream(id), "any", batch), {
+                discard: true
+              })
+            },
+            { concurrency: 3, discard: true }
+          )
+          if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+          else yield* runner.catchUp()
+
+          const processed = yield* tableRows
+          assert.deepStrictEqual(processed, foldSessions(yield* decodedLog))
+          yield* runner.rebuild("sessions")
+          if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+          assert.deepStrictEqual(yield* tableRows, processed)
+        }).pipe(
+          Effect.provide(SessionsQuery.Default.pipe(Layer.provideMerge(world(database(), [SessionsProjection], { live, pageSize }))))
+        )
+      }),
+    { timeout: 120_000, fastCheck: { numRuns } }
+  )
+}
+
+describe("sessions projection [sqlite]", () => suite(sqliteBackend, 20))
+describePg("sessions projection", () => suite(pgBackend, 6))
