@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { encodeEvent } from "../src/events/Codec.ts"
-import { SessionId } from "../src/domain/Ids.ts"
+import { newEventId, SessionId } from "../src/domain/Ids.ts"
 import { UserMessageReceived } from "../src/events/TauEvent.ts"
 
 export interface BenchResult {
@@ -72,3 +72,21 @@ export const encodedBenchEvent = (i: number) => encodeEvent(benchEvent(i))
 
 /** Metadata of the same shape and size the log writes inside a span (trace and span ids). */
 export const benchMetadata = JSON.stringify({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" })
+
+/** Column list of `tau_events`, in the order the raw baselines bind their parameters. */
+export const EVENT_COLUMNS = "position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at"
+
+/**
+ * Rows for a raw baseline: the same ids (UUIDv7), encoded data and metadata Tau writes, numbered gap-free
+ * with per-stream versions, as the log would number them.
+ */
+export const rawRowMaker = <T>(recordedAt: () => T) => {
+  let position = 0
+  const versions = new Map<string, number>()
+  return (stream: string, i: number) => {
+    const e = encodedBenchEvent(i)
+    const version = (versions.get(stream) ?? 0) + 1
+    versions.set(stream, version)
+    return [++position, newEventId(), stream, version, e.type, e.schemaVersion, e.data, benchMetadata, recordedAt()] as const
+  }
+}

@@ -10,13 +10,13 @@
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import pg from "pg"
-import { newEventId, StreamId, StreamVersion } from "../src/domain/Ids.ts"
+import { StreamId, StreamVersion } from "../src/domain/Ids.ts"
 import { EventLog } from "../src/events/EventLog.ts"
 import { defaultEventLogOptions } from "../src/events/EventLogOptions.ts"
 import * as PgDatabase from "../src/events/pg/PgDatabase.ts"
 import * as PgEventLog from "../src/events/pg/PgEventLog.ts"
 import { pgEventLogMigrations } from "../src/events/pg/migrations.ts"
-import { benchEvent, benchMetadata, encodedBenchEvent, report, writeResults } from "./common.ts"
+import { benchEvent, EVENT_COLUMNS, rawRowMaker, report, writeResults } from "./common.ts"
 
 const baseUrl = process.env.TAU_BENCH_DATABASE_URL ?? process.env.TAU_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const scale = Number(process.argv[2] ?? "1")
@@ -66,24 +66,17 @@ const raw = (url: string) =>
     await migrate(dbUrl)
     const client = new pg.Client({ connectionString: dbUrl })
     await client.connect()
-    let position = 0
-    const versions = new Map<string, number>()
-    const row = (stream: string, i: number) => {
-      const e = encodedBenchEvent(i)
-      const version = (versions.get(stream) ?? 0) + 1
-      versions.set(stream, version)
-      return [++position, newEventId(), stream, version, e.type, e.schemaVersion, e.data, benchMetadata, new Date()]
-    }
+    const row = rawRowMaker(() => new Date())
     const insertOne = {
       name: "insert-one",
-      text: "INSERT INTO tau_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+      text: `INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
     }
-    for (let i = 0; i < 100; i++) await client.query({ ...insertOne, values: row("warm", i) })
+    for (let i = 0; i < 100; i++) await client.query({ ...insertOne, values: [...row("warm", i)] })
     let start = performance.now()
-    for (let i = 0; i < SINGLE; i++) await client.query({ ...insertOne, values: row(`session-${i % 100}`, i) })
+    for (let i = 0; i < SINGLE; i++) await client.query({ ...insertOne, values: [...row(`session-${i % 100}`, i)] })
     const single = (SINGLE / (performance.now() - start)) * 1000
 
-    const multi = "INSERT INTO tau_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES " +
+    const multi = `INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES ` +
       Array.from({ length: 100 }, (_, r) => `(${Array.from({ length: 9 }, (_, c) => `$${r * 9 + c + 1}`).join(",")})`).join(",")
     start = performance.now()
     for (let b = 0; b < BATCHES; b++) {

@@ -12,7 +12,7 @@ import { defaultEventLogOptions } from "../src/events/EventLogOptions.ts"
 import * as SqliteDatabase from "../src/events/sqlite/SqliteDatabase.ts"
 import * as SqliteEventLog from "../src/events/sqlite/SqliteEventLog.ts"
 import { sqliteEventLogMigrations } from "../src/events/sqlite/migrations.ts"
-import { benchMetadata, encodedBenchEvent, report, tempDir, writeResults } from "./common.ts"
+import { benchMetadata, encodedBenchEvent, EVENT_COLUMNS, report, tempDir, writeResults } from "./common.ts"
 
 const TOTAL = Number(process.argv[2] ?? "1000000")
 const PAGE = 5000
@@ -29,9 +29,7 @@ const populate = async (filename: string) => {
   const db = new Database(filename)
   db.pragma("journal_mode = WAL")
   db.pragma("synchronous = OFF")
-  const insert = db.prepare(
-    "INSERT INTO tau_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)"
-  )
+  const insert = db.prepare(`INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)`)
   const now = Date.now()
   const write = db.transaction((from: number, to: number) => {
     for (let p = from; p <= to; p++) {
@@ -49,7 +47,7 @@ const rawRead = (filename: string) => {
   const start = performance.now()
   let n = 0
   let chars = 0
-  for (const row of db.prepare("SELECT position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at FROM tau_events ORDER BY position").iterate() as IterableIterator<{ data: string; metadata: string }>) {
+  for (const row of db.prepare(`SELECT ${EVENT_COLUMNS} FROM tau_events ORDER BY position`).iterate() as IterableIterator<{ data: string; metadata: string }>) {
     const data = JSON.parse(row.data) as { content: string }
     JSON.parse(row.metadata)
     chars += data.content.length

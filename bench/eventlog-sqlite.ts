@@ -9,13 +9,13 @@
 import Database from "better-sqlite3"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { join } from "node:path"
-import { newEventId, StreamId, StreamVersion } from "../src/domain/Ids.ts"
+import { StreamId, StreamVersion } from "../src/domain/Ids.ts"
 import { EventLog } from "../src/events/EventLog.ts"
 import { defaultEventLogOptions } from "../src/events/EventLogOptions.ts"
 import * as SqliteDatabase from "../src/events/sqlite/SqliteDatabase.ts"
 import * as SqliteEventLog from "../src/events/sqlite/SqliteEventLog.ts"
 import { sqliteEventLogMigrations } from "../src/events/sqlite/migrations.ts"
-import { benchEvent, benchMetadata, encodedBenchEvent, report, tempDir, writeResults } from "./common.ts"
+import { benchEvent, EVENT_COLUMNS, rawRowMaker, report, tempDir, writeResults } from "./common.ts"
 
 const scale = Number(process.argv[2] ?? "1")
 const SINGLE = Math.round(1500 * scale)
@@ -38,17 +38,8 @@ const rawDatabase = async (filename: string) => {
   const db = new Database(filename)
   db.pragma("journal_mode = WAL")
   db.pragma("synchronous = FULL")
-  const insert = db.prepare(
-    "INSERT INTO tau_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)"
-  )
-  let position = 0
-  const versions = new Map<string, number>()
-  const row = (stream: string, i: number) => {
-    const e = encodedBenchEvent(i)
-    const version = (versions.get(stream) ?? 0) + 1
-    versions.set(stream, version)
-    return [++position, newEventId(), stream, version, e.type, e.schemaVersion, e.data, benchMetadata, Date.now()] as const
-  }
+  const insert = db.prepare(`INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)`)
+  const row = rawRowMaker(() => Date.now())
   return { db, insert, row }
 }
 

@@ -193,7 +193,7 @@ export const makeEventLog = (
           }))
         }),
         (encoded) => appendEncoded(streamId, expected, encoded)
-      ).pipe(Effect.withSpan("EventLog.append", { attributes: { streamId, count: events.length } }))
+      ).pipe(Effect.withSpan("EventLog.append", { attributes: { streamId, count: events.length }, captureStackTrace: false }))
 
     const readStreamRaw = (streamId: StreamId, fromVersion = 1) =>
       Effect.gen(function*() {
