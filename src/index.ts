@@ -1,11 +1,24 @@
 /**
- * Tau's public surface for embedding: provide one of the layers (TauLive, TauSqlite, TauPostgres, or the
- * smaller EventLogLive / TauOneShot) and use the services (EventLog, ProjectionRunner, StreamsQuery) with the
- * catalogue's schemas. See docs/embedding.md.
+ * Tau's public surface for embedding: provide one of the layers (TauLive, TauAgentLive, TauSqlite, TauPostgres,
+ * or the smaller EventLogLive / TauOneShot / AgentLive) and use the services (EventLog, ProjectionRunner,
+ * StreamsQuery, SessionsQuery, Sessions, LanguageModel, ToolRegistry, Safety) with the catalogue's schemas.
+ * See docs/embedding.md.
  */
 
 // Layers
-export { EventLogLive, TauLive, TauOneShot, TauPostgres, TauSqlite } from "./layers/Tau.ts"
+export {
+  EventLogLive,
+  QueriesLive,
+  TauAgentLive,
+  TauAgentOneShot,
+  TauAgentPostgres,
+  TauAgentSqlite,
+  TauLive,
+  TauOneShot,
+  TauPostgres,
+  TauSqlite
+} from "./layers/Tau.ts"
+export { AgentLive, AgentServicesLive } from "./layers/Agent.ts"
 export * as Database from "./layers/Database.ts"
 export { DatabaseConfig, DatabaseConfigFromEnv, defaultDatabaseFile, TauConfig } from "./layers/Config.ts"
 export type { SqliteSynchronous } from "./layers/Config.ts"
@@ -39,3 +52,43 @@ export { DeadLetter, ProjectionError, ProjectionNotFound, ProjectionState, Proje
 export type { Projection } from "./projections/Projection.ts"
 export { builtinProjections, RegisteredProjections } from "./projections/projections.ts"
 export { StreamFilters, StreamInfo, StreamsQuery } from "./projections/StreamsQuery.ts"
+export { SessionFilters, SessionRowStatus, SessionSummary, SessionsQuery } from "./projections/SessionsQuery.ts"
+
+// Sessions (the agent loop as an actor)
+export { Sessions } from "./actors/session/Sessions.ts"
+export type { Feedback } from "./actors/session/Sessions.ts"
+export type { SendOptions } from "./actors/session/Start.ts"
+export type { SessionProgress, SessionReply } from "./actors/session/Progress.ts"
+export type { SessionState, SessionStatus } from "./actors/session/State.ts"
+export { PromptSource } from "./actors/session/PromptSource.ts"
+export type { PromptContext } from "./actors/session/PromptSource.ts"
+export { SessionConfig } from "./actors/session/SessionConfig.ts"
+export type { SessionSettings } from "./actors/session/SessionConfig.ts"
+export {
+  InvalidSessionCommand,
+  SessionAlreadyEnded,
+  SessionNotFound,
+  SessionStorageError,
+  SessionWriterConflict
+} from "./actors/session/Errors.ts"
+export type { SessionError } from "./actors/session/Errors.ts"
+
+// The model provider
+export { LanguageModel } from "./agent/llm/LanguageModel.ts"
+export { LlmConfig } from "./agent/llm/Config.ts"
+export type { LlmSettings } from "./agent/llm/Config.ts"
+export { LlmError, ModelNotConfigured, RateLimited } from "./agent/llm/Errors.ts"
+export type { LanguageModelError } from "./agent/llm/Errors.ts"
+
+// Tools
+export * as Tool from "./agent/tools/Tool.ts"
+export { ToolRegistry } from "./agent/tools/ToolRegistry.ts"
+export type { ToolSpec } from "./agent/tools/ToolRegistry.ts"
+export { failureReasonOf, ToolError, ToolErrorReason, ToolRegistrationError } from "./agent/tools/Errors.ts"
+export { CurrentToolPolicy, PresetName, Presets, ToolPolicy } from "./agent/tools/Policy.ts"
+
+// Safety
+export { Safety } from "./agent/safety/Safety.ts"
+export { SafetyDecision } from "./agent/safety/Decision.ts"
+export { Mode as SafetyMode, SafetyPolicyConfig, Stage as SafetyInspectionStage } from "./agent/safety/Policy.ts"
+export type { SafetyPolicy } from "./agent/safety/Policy.ts"

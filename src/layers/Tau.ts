@@ -1,10 +1,14 @@
 /**
- * The embeddable application layers. `TauLive` is everything Tau runs so far (event log + live projections)
- * on the database chosen by TAU_DATABASE_URL; `TauSqlite` / `TauPostgres` take the database explicitly; the
- * smaller layers give just the log or the runner without background work.
+ * The embeddable application layers. `TauLive` is the event log + live projections on the database chosen by
+ * TAU_DATABASE_URL; `TauAgentLive` adds the agent (Sessions, LanguageModel, ToolRegistry, Safety);
+ * `TauSqlite` / `TauPostgres` take the database explicitly; the smaller layers give just the log or the runner
+ * without background work.
  */
 import { Layer } from "effect"
 import { ProjectionRunner } from "../projections/ProjectionRunner.ts"
+import { SessionsQuery } from "../projections/SessionsQuery.ts"
+import { StreamsQuery } from "../projections/StreamsQuery.ts"
+import { AgentLive } from "./Agent.ts"
 import * as Database from "./Database.ts"
 
 /** SqlClient + EventLog on the configured database, all migrations applied. */
@@ -16,6 +20,15 @@ export const TauOneShot = ProjectionRunner.Default.pipe(Layer.provideMerge(Datab
 /** EventLog + every projection kept live for the layer's lifetime. */
 export const TauLive = ProjectionRunner.Live.pipe(Layer.provideMerge(Database.DatabaseLive))
 
+/** The read-side query services of the built-in projections; need a SqlClient. */
+export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.Default)
+
+/** TauLive + the query services + the agent (Sessions and its services). */
+export const TauAgentLive = Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauLive))
+
+/** TauOneShot + the query services + the agent: what `tau run` / `tau chat` use. */
+export const TauAgentOneShot = Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauOneShot))
+
 /** TauLive on an SQLite file given by the embedding app (not read from configuration). */
 export const TauSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
   ProjectionRunner.Live.pipe(Layer.provideMerge(Database.sqlite(options)))
@@ -23,3 +36,11 @@ export const TauSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
 /** TauLive on a PostgreSQL database given by the embedding app. */
 export const TauPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
   ProjectionRunner.Live.pipe(Layer.provideMerge(Database.postgres(options)))
+
+/** TauSqlite + the query services + the agent. */
+export const TauAgentSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
+  Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauSqlite(options)))
+
+/** TauPostgres + the query services + the agent. */
+export const TauAgentPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
+  Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauPostgres(options)))
