@@ -41,12 +41,21 @@ export const makeMemoryQueries = Effect.gen(function*() {
       ...(filters.workspace === undefined ? [] : [sql`m.workspace = ${filters.workspace}`])
     ]
     const where = conditions.length === 0 ? sql`` : sql`AND ${sql.and(conditions)}`
+    // Without filters, rank inside FTS5 first and join only the top rows (the FTS table holds live records only).
     const statement = isSqlite
-      ? sql<{ readonly id: string; readonly score: number }>`
-        SELECT m.id AS id, -bm25(tau_memory_fts) AS score
-        FROM tau_memory_fts JOIN tau_memory m ON m.created_position = tau_memory_fts.rowid
-        WHERE tau_memory_fts MATCH ${terms.map((t) => `"${t}"`).join(" OR ")} ${where}
-        ORDER BY bm25(tau_memory_fts), m.id LIMIT ${limit}`
+      ? conditions.length === 0
+        ? sql<{ readonly id: string; readonly score: number }>`
+          SELECT m.id AS id, s.score AS score
+          FROM (SELECT rowid, -bm25(tau_memory_fts) AS score FROM tau_memory_fts
+                WHERE tau_memory_fts MATCH ${terms.map((t) => `"${t}"`).join(" OR ")}
+                ORDER BY bm25(tau_memory_fts), rowid LIMIT ${limit}) s
+          JOIN tau_memory m ON m.created_position = s.rowid
+          ORDER BY s.score DESC, s.rowid`
+        : sql<{ readonly id: string; readonly score: number }>`
+          SELECT m.id AS id, -bm25(tau_memory_fts) AS score
+          FROM tau_memory_fts JOIN tau_memory m ON m.created_position = tau_memory_fts.rowid
+          WHERE tau_memory_fts MATCH ${terms.map((t) => `"${t}"`).join(" OR ")} ${where}
+          ORDER BY bm25(tau_memory_fts), tau_memory_fts.rowid LIMIT ${limit}`
       : sql<{ readonly id: string; readonly score: number }>`
         SELECT m.id AS id, ts_rank_cd(m.search, q) AS score
         FROM tau_memory m, to_tsquery('english', ${terms.join(" | ")}) q
