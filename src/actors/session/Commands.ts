@@ -60,6 +60,8 @@ export type ToolOutcome =
     readonly exitCode?: number | undefined
     /** The tool_output stage's inspection of `output`. */
     readonly safety: Inspection
+    /** The tool_call stage's inspection of the arguments (absent: nothing matched). */
+    readonly gate?: Inspection | undefined
   }
   | {
     readonly _tag: "Failed"
@@ -68,6 +70,8 @@ export type ToolOutcome =
     /** Shown to the model (for invalid arguments: the parse error). */
     readonly message: string
     readonly durationMs: number
+    /** The tool_call stage's inspection of the arguments (absent: nothing matched). */
+    readonly gate?: Inspection | undefined
   }
 
 export type SessionCommand = Data.TaggedEnum<{

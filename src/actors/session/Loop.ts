@@ -71,6 +71,19 @@ const toModelSpec = (spec: { readonly function: { readonly name: string; readonl
   parameters: spec.function.parameters
 })
 
+const actionRank = { allow: 0, warn: 1, redact: 2, block: 3 } as const
+
+/** The `command` field of run_command's JSON arguments, when there is one. */
+const commandOf = (argumentsJson: string): string | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(argumentsJson)
+    if (typeof parsed !== "object" || parsed === null || !("command" in parsed)) return undefined
+    return typeof parsed.command === "string" ? parsed.command : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export const runLoop = (
   actor: SessionActor,
   services: LoopServices,
@@ -118,6 +131,7 @@ export const runLoop = (
           )
         }
         const response = result.right
+        for (const call of response.toolCalls) originals.set(call.id, call.arguments)
         const outbound: Inspection = response.toolCalls.length === 0 && response.content.length > 0
           ? yield* safety.inspect("outbound", response.content)
           : allowed(response.content)
@@ -127,16 +141,38 @@ export const runLoop = (
         )
       })
 
+    // The model's own arguments by call id: the stored ones (which the tools run with) are already sealed, so a
+    // secret in them could no longer be seen, and recorded, by the tool_call stage. Absent after a restart.
+    const originals = new Map<string, string>()
+
+    /**
+     * The tool_call stage sees the arguments' JSON text, and for run_command also the shell command itself (the
+     * command detectors read shell syntax, not JSON); the stronger decision wins.
+     */
+    const inspectCall = (call: ToolCall) =>
+      Effect.gen(function*() {
+        const args = originals.get(call.id) ?? call.arguments
+        const whole = yield* safety.inspect("tool_call", args)
+        const command = call.name === "run_command" ? commandOf(args) : undefined
+        if (command === undefined) return whole
+        const shell = yield* safety.inspect("tool_call", command)
+        return actionRank[shell.action] > actionRank[whole.action] ? shell : whole
+      })
+
     const runTool = (state: SessionState, call: ToolCall): Effect.Effect<ToolOutcome> =>
       Effect.gen(function*() {
-        const gate = yield* safety.inspect("tool_call", call.arguments)
-        if (gate.action === "block") {
+        const inspected = yield* inspectCall(call)
+        // Recorded as SafetyViolationDetected (stage tool_call) with the call's result. The tool runs with the
+        // stored arguments, where the sealed append already replaced any secret.
+        const gate = inspected.action === "allow" ? undefined : inspected
+        if (inspected.action === "block") {
           return {
             _tag: "Failed",
             toolCallId: call.id,
             reason: "policy_denied",
-            message: `the call was blocked by the safety policy (${gate.rules.join(", ")})`,
-            durationMs: 0
+            message: `the call was blocked by the safety policy (${inspected.rules.join(", ")})`,
+            durationMs: 0,
+            gate
           } as const
         }
         const workspace = state.started?.workspace ?? resolve(".")
@@ -148,7 +184,8 @@ export const runLoop = (
             toolCallId: call.id,
             reason: failureReasonOf(error),
             message: error.message,
-            durationMs: error.durationMs ?? 0
+            durationMs: error.durationMs ?? 0,
+            gate
           } as const
         }
         const out = result.right
@@ -161,7 +198,8 @@ export const runLoop = (
           originalBytes: out.originalBytes,
           durationMs: out.durationMs,
           ...(typeof exitCode === "number" && Number.isInteger(exitCode) ? { exitCode } : {}),
-          safety: yield* safety.inspect("tool_output", out.output)
+          safety: yield* safety.inspect("tool_output", out.output),
+          gate
         } as const
       })
 

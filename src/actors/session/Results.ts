@@ -181,6 +181,9 @@ export const recordToolResults = (
     for (const call of state.pendingToolCalls) {
       const result = byId.get(call.id)!
       const base = { sessionId: state.sessionId, turn: state.turn, toolCallId: call.id, name: call.name }
+      if (result.gate !== undefined) {
+        events.push(...violation(state, "tool_call", result.gate, { turn: state.turn, toolCallId: call.id }))
+      }
       if (result._tag === "Failed") {
         failed++
         events.push(new ToolCallFailed({ ...base, reason: result.reason, message: result.message, durationMs: ms(result.durationMs) }))

@@ -6,7 +6,8 @@ import { Schema } from "effect"
 import { SafetyRuleId, SessionId, ToolCallId } from "../../domain/Ids.ts"
 import { Turn } from "../../domain/Quantities.ts"
 
-export const SafetyStage = Schema.Literal("inbound", "tool_output", "outbound")
+/** `tool_call` (a call's arguments, before it runs) was added later: widening a literal keeps stored events valid. */
+export const SafetyStage = Schema.Literal("inbound", "tool_output", "outbound", "tool_call")
 export type SafetyStage = typeof SafetyStage.Type
 
 export const SafetyAction = Schema.Literal("warn", "redact", "block")
@@ -16,7 +17,7 @@ export class SafetyViolationDetected extends Schema.TaggedClass<SafetyViolationD
   sessionId: SessionId,
   stage: SafetyStage,
   turn: Schema.optional(Turn),
-  /** Set at the tool_output stage. */
+  /** Set at the tool_call and tool_output stages. */
   toolCallId: Schema.optional(ToolCallId),
   rules: Schema.NonEmptyArray(SafetyRuleId),
   action: SafetyAction,

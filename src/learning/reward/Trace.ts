@@ -75,9 +75,9 @@ export interface SessionTrace {
 export const emptyToolTally = (): ToolTally => ({ calls: 0, failures: 0, nonZeroExits: 0, retries: 0, replans: 0 })
 
 export const emptySafetyTally = (): SafetyTally => ({
-  warn: { inbound: 0, tool_output: 0, outbound: 0 },
-  redact: { inbound: 0, tool_output: 0, outbound: 0 },
-  block: { inbound: 0, tool_output: 0, outbound: 0 }
+  warn: { inbound: 0, tool_output: 0, outbound: 0, tool_call: 0 },
+  redact: { inbound: 0, tool_output: 0, outbound: 0, tool_call: 0 },
+  block: { inbound: 0, tool_output: 0, outbound: 0, tool_call: 0 }
 })
 
 export const blockCount = (tally: SafetyTally): number =>
@@ -85,7 +85,7 @@ export const blockCount = (tally: SafetyTally): number =>
 
 const addSafety = (into: SafetyTally, from: SafetyTally): void => {
   for (const action of ["warn", "redact", "block"] as const) {
-    for (const stage of ["inbound", "tool_output", "outbound"] as const) into[action][stage] += from[action][stage]
+    for (const stage of ["inbound", "tool_output", "outbound", "tool_call"] as const) into[action][stage] += from[action][stage]
   }
 }
 
