@@ -2,9 +2,10 @@
  * The `tau` command tree. Each group provides only the layers it needs, so `tau version` opens no database.
  */
 import { Command } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Layer, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
-import { EventLogLive, TauOneShot } from "../layers/Tau.ts"
+import { SessionsQuery } from "../projections/SessionsQuery.ts"
+import { EventLogLive, TauAgentOneShot, TauOneShot } from "../layers/Tau.ts"
 import { describeFailure } from "./Failure.ts"
 import { exportCommand } from "./log/Export.ts"
 import { importCommand } from "./log/Import.ts"
@@ -13,6 +14,9 @@ import { tailCommand } from "./log/Tail.ts"
 import { stdoutLine } from "./Output.ts"
 import { rebuildCommand } from "./projections/Rebuild.ts"
 import { statusCommand } from "./projections/Status.ts"
+import { chatCommand } from "./session/Chat.ts"
+import { sessionsCommand } from "./session/List.ts"
+import { runCommand } from "./session/Run.ts"
 
 export const version: string = packageJson.version
 
@@ -28,13 +32,17 @@ const projections = Command.make("projections").pipe(
   Command.provide(TauOneShot)
 )
 
+const run = runCommand.pipe(Command.provide(TauAgentOneShot))
+const chat = chatCommand.pipe(Command.provide(TauAgentOneShot))
+const sessions = sessionsCommand.pipe(Command.provide(SessionsQuery.Default.pipe(Layer.provideMerge(TauOneShot))))
+
 const versionCommand = Command.make("version", {}, () => stdoutLine(`tau ${version}`)).pipe(
   Command.withDescription("Print the version")
 )
 
 export const tau = Command.make("tau").pipe(
   Command.withDescription("Tau: an event-sourced, self-improving agent runtime"),
-  Command.withSubcommands([log, projections, versionCommand])
+  Command.withSubcommands([run, chat, sessions, log, projections, versionCommand])
 )
 
 const cli = Command.run(tau, { name: "tau", version })
