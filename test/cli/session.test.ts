@@ -45,6 +45,46 @@ const tau = (args: ReadonlyArray<string>, env: Record<string, string>, input?: R
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
+/**
+ * Runs `tau args` with a stdin the test drives: `feed` sends lines (and may wait for the model or the output in
+ * between); stdin is closed when it returns.
+ */
+const tauInteractive = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  feed: (io: { readonly send: (line: string) => Effect.Effect<void>; readonly output: () => Run }) => Effect.Effect<void>
+) =>
+  Effect.gen(function*() {
+    const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), ...args], {
+      cwd: root,
+      env: { ...baseEnv(), ...env },
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += String(chunk)))
+    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve))
+    yield* feed({
+      send: (line) => Effect.sync(() => void child.stdin.write(`${line}\n`)),
+      output: () => ({ code: null, stdout, stderr })
+    })
+    child.stdin.end()
+    const code = yield* Effect.promise(() => closed)
+    return { code, stdout, stderr }
+  })
+
+/** Polls `check` every 20 ms until it holds; dies after `ms`. */
+const until = (check: () => boolean, context: () => unknown = () => "", ms = 20_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + ms
+    while (!check()) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`condition not reached in time: ${JSON.stringify(context())}`)
+      yield* Effect.sleep("20 millis")
+    }
+  })
+
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => fs.realpathSync(fs.mkdtempSync(join(os.tmpdir(), "tau-cli-session-")))),
   (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -130,7 +170,7 @@ describe("tau run / chat / sessions (real processes, loopback model)", () => {
       assert.strictEqual(run.stderr.trim().split("\n").length, 1, run.stderr)
     }), { timeout: 60_000 })
 
-  it.scopedLive("chat: one exchange through stdin, /exit leaves the session open; --session resumes it", () =>
+  it.scopedLive("chat: one exchange through stdin, /exit leaves the session open; --session resumes it; /cancel stops a reply mid-turn", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
       const dir = yield* tempDir
@@ -140,7 +180,7 @@ describe("tau run / chat / sessions (real processes, loopback model)", () => {
         TAU_MODEL: "test-model",
         TAU_DATABASE_URL: join(dir, "tau.db")
       }
-      lb.enqueue(Reply.text("Hello! How can I help?"), Reply.text("Still here."))
+      lb.enqueue(Reply.text("Hello! How can I help?"), Reply.text("Still here."), Reply.text("too late", { delayMs: 30_000 }))
       const first = yield* tau(["chat", "--workspace", dir], env, ["hi there", "/exit"])
       assert.strictEqual(first.code, 0, first.stderr)
       assert.strictEqual(first.stdout, "Hello! How can I help?\n")
@@ -148,15 +188,26 @@ describe("tau run / chat / sessions (real processes, loopback model)", () => {
       assert.isNotNull(open, first.stderr)
       const id = open![1]!
 
-      const second = yield* tau(["chat", "--session", id], env, ["and again"])
+      const second = yield* tauInteractive(["chat", "--session", id], env, ({ output, send }) =>
+        Effect.gen(function*() {
+          yield* send("and again")
+          yield* until(() => output().stdout.includes("Still here."), output)
+          yield* send("take your time")
+          yield* until(() => lb.chatRequests().length === 3, () => ["requests", lb.chatRequests().length, output()])
+          yield* send("/cancel")
+          yield* until(() => /session cancelled \(user\)/.test(output().stderr), () => ["cancel", output()])
+        }))
       assert.strictEqual(second.code, 0, second.stderr)
-      assert.include(second.stdout, "Still here.")
+      assert.notInclude(second.stdout, "too late")
       assert.match(second.stderr, new RegExp(`resuming session ${id}: 1 turns`))
+      assert.match(second.stderr, /the next message starts a new session/)
       // The resumed session's model call carried the first exchange.
       const messages = lb.chatRequests()[1]?.body.messages ?? []
       assert.deepStrictEqual(messages.filter((m) => m.role === "user").map((m) => m.content), ["hi there", "and again"])
 
       const listed = JSON.parse((yield* tau(["sessions", "--json"], env)).stdout) as ReadonlyArray<SessionJson>
-      assert.deepStrictEqual(listed.map((s) => [s.sessionId, s.status, s.mode, s.turns]), [[id, "active", "chat", 2]])
+      assert.deepStrictEqual(listed.map((s) => [s.sessionId, s.status, s.mode, s.turns, s.endReason]), [
+        [id, "cancelled", "chat", 3, "user"]
+      ])
     }), { timeout: 90_000 })
 })

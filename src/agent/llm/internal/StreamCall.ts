@@ -50,7 +50,9 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
 
     const open = (model: string) =>
       Effect.acquireRelease(
-        Effect.tryPromise({
+        // acquireRelease runs its acquire uninterruptibly; opening the stream must stay interruptible (a cancel
+        // while the server has not answered yet aborts the request through `signal`).
+        Effect.interruptible(Effect.tryPromise({
           try: (signal) =>
             options.sdk.chat.completions.create({
               ...toWireParams(model, request, settings, options.official),
@@ -61,7 +63,7 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
         }).pipe(
           Effect.timeoutFail({ duration: settings.timeout, onTimeout: () => options.timeoutError(model) }),
           Effect.catchAll(fail(model))
-        ),
+        )),
         // Abort before anything waits on the iterator: a pending read would otherwise hold the finalizer.
         (sdkStream) => Effect.sync(() => sdkStream.controller.abort())
       )
