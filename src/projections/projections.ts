@@ -5,10 +5,16 @@
 import { Context } from "effect"
 import type { Projection } from "./Projection.ts"
 import { MemoryProjection } from "../agent/memory/MemoryProjection.ts"
+import { RewardsProjection } from "./RewardsProjection.ts"
 import { SessionsProjection } from "./SessionsProjection.ts"
 import { StreamsProjection } from "./StreamsProjection.ts"
 
-export const builtinProjections: ReadonlyArray<Projection> = [StreamsProjection, SessionsProjection, MemoryProjection]
+export const builtinProjections: ReadonlyArray<Projection> = [
+  StreamsProjection,
+  SessionsProjection,
+  MemoryProjection,
+  RewardsProjection
+]
 
 export class RegisteredProjections extends Context.Reference<RegisteredProjections>()(
   "tau/projections/RegisteredProjections",
