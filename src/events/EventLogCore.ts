@@ -2,8 +2,8 @@
  * The backend-independent event log: group commit, append planning, encoding/decoding and
  * catch-up-then-live subscriptions, on top of a LogStorage.
  */
-import { Chunk, Deferred, Duration, Effect, Either, Exit, Option, PubSub, Queue, Stream } from "effect"
-import type { Scope } from "effect"
+import { Chunk, Clock, Deferred, Duration, Effect, Either, Exit, Option, PubSub, Queue, Stream } from "effect"
+import type { Scope, Tracer } from "effect"
 import { newEventId } from "../domain/Ids.ts"
 import type { StreamId } from "../domain/Ids.ts"
 import { batchKeys, planBatch } from "./AppendPlan.ts"
@@ -45,15 +45,18 @@ const invalidEncoded = (events: ReadonlyArray<EncodedEvent>): EventLogError | un
   return undefined
 }
 
+/** Upper bounds of the adaptive wait for callers of the last batch to come back (see `gather`). */
+const ADAPTIVE_WAIT_MS = 2
+const ADAPTIVE_MAX_YIELDS = 256
+
 const isNewEvent = (e: TauEvent | NewEvent): e is NewEvent => !("_tag" in e)
 
 /** Current span's ids, so every event can be traced back to the request that caused it. */
-const withTraceIds = (metadata: EventMetadata | undefined) =>
-  Effect.map(Effect.currentSpan.pipe(Effect.option), (span): EventMetadata => {
-    const base = metadata ?? {}
-    if (Option.isNone(span) || base.traceId !== undefined) return base
-    return { ...base, traceId: span.value.traceId, spanId: span.value.spanId }
-  })
+const withTraceIds = (metadata: EventMetadata | undefined, span: Option.Option<Tracer.Span>): EventMetadata => {
+  const base = metadata ?? {}
+  if (Option.isNone(span) || base.traceId !== undefined) return base
+  return { ...base, traceId: span.value.traceId, spanId: span.value.spanId }
+}
 
 export const decodeRecorded = (row: RecordedEvent): Either.Either<Envelope<TauEvent>, EventDecodeError> =>
   Either.map(decodeEvent(row), (event) => ({
@@ -110,14 +113,27 @@ export const makeEventLog = (
     const failAll = (batch: ReadonlyArray<Pending>, error: EventLogError) =>
       Effect.forEach(batch, (pending) => Deferred.fail(pending.done, error), { discard: true })
 
-    const linger = Duration.toMillis(options.groupCommitWindow) > 0
-      ? Effect.sleep(options.groupCommitWindow)
-      : Effect.yieldNow()
+    // With the default window (0) the writer waits only under contention: when the last batch had several
+    // callers, it yields until as many are queued again, for at most ADAPTIVE_WAIT_MS. A synchronous driver
+    // (better-sqlite3) blocks the event loop while it commits, so no caller can enqueue during a commit and
+    // batches would otherwise stay tiny; a lone appender never waits. A configured window always lingers.
+    let lastBatchSize = 1
+    const gather = Effect.gen(function*() {
+      if (lastBatchSize <= 1) return yield* Effect.yieldNow()
+      const target = Math.min(lastBatchSize, options.maxBatch) - 1
+      const deadline = (yield* Clock.currentTimeMillis) + ADAPTIVE_WAIT_MS
+      for (let i = 0; i < ADAPTIVE_MAX_YIELDS; i++) {
+        yield* Effect.yieldNow()
+        if ((yield* Queue.size(queue)) >= target || (yield* Clock.currentTimeMillis) >= deadline) return
+      }
+    })
+    const linger = Duration.toMillis(options.groupCommitWindow) > 0 ? Effect.sleep(options.groupCommitWindow) : gather
 
     const commitBatch = (first: Pending) => Effect.gen(function*() {
       yield* linger
       const rest = yield* Queue.takeUpTo(queue, options.maxBatch - 1)
       const batch = [first, ...rest]
+      lastBatchSize = batch.length
       const exit = yield* Effect.exit(writeBatch(batch))
       if (Exit.isSuccess(exit)) {
         const plan = exit.value
@@ -182,18 +198,18 @@ export const makeEventLog = (
         return yield* Effect.forEach(results, (done) => Effect.either(Deferred.await(done)))
       })
 
+    // No span of its own: an append is a hot path, and the events should carry the ids of the caller's span
+    // (the request or actor step that caused them), not of a span inside the log.
     const append: EventLogService["append"] = (streamId, expected, events) =>
-      Effect.flatMap(
-        Effect.forEach(events, (e) => {
+      Effect.flatMap(Effect.option(Effect.currentSpan), (span) => {
+        const encoded: Array<EncodedEvent> = new Array(events.length)
+        for (let i = 0; i < events.length; i++) {
+          const e = events[i]!
           const spec: NewEvent = isNewEvent(e) ? e : { event: e }
-          return Effect.map(withTraceIds(spec.metadata), (metadata): EncodedEvent => ({
-            eventId: spec.eventId ?? newEventId(),
-            ...encodeEvent(spec.event),
-            metadata
-          }))
-        }),
-        (encoded) => appendEncoded(streamId, expected, encoded)
-      ).pipe(Effect.withSpan("EventLog.append", { attributes: { streamId, count: events.length }, captureStackTrace: false }))
+          encoded[i] = { eventId: spec.eventId ?? newEventId(), ...encodeEvent(spec.event), metadata: withTraceIds(spec.metadata, span) }
+        }
+        return appendEncoded(streamId, expected, encoded)
+      })
 
     const readStreamRaw = (streamId: StreamId, fromVersion = 1) =>
       Effect.gen(function*() {

@@ -16,6 +16,7 @@ import type { EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts
 import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
+import { makeRawAppendTransaction } from "./RawWriter.ts"
 import { isInMemory } from "./SqliteDatabase.ts"
 
 type Method = EventLogError["method"]
@@ -190,10 +191,16 @@ export const make = (
         }
       })
 
-    const appendTransaction: LogStorage["appendTransaction"] = (body) =>
+    const sharedConnectionTransaction: LogStorage["appendTransaction"] = (body) =>
       writer.withTransaction(
         Effect.zipRight(Effect.mapError(takeWriteLock, toLogError("append")), body(tx))
       ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toLogError("append")(e))))
+
+    // A file database gets its own raw append connection (RawWriter.ts); an in-memory one exists only on the
+    // shared connection, so it appends through the SQL client.
+    const appendTransaction: LogStorage["appendTransaction"] = isInMemory(filename)
+      ? sharedConnectionTransaction
+      : yield* makeRawAppendTransaction({ filename, loadSql: LOAD_SQL, columns: COLUMNS, toSnapshot }).pipe(Effect.orDie)
 
     const readAll: LogStorage["readAll"] = (fromPosition, limit) =>
       reader.unsafe(
