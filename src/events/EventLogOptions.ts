@@ -6,7 +6,8 @@ import { Config, Duration } from "effect"
 export interface EventLogOptions {
   /**
    * How long the group-commit writer lingers for more appends after the first one arrives. Zero (the default)
-   * means no added latency: a batch is whatever queued while the previous commit was being made durable.
+   * is adaptive: a lone appender never waits; under contention (the last batch had several callers) the
+   * writer yields until as many callers are queued again, for at most 2 ms.
    */
   readonly groupCommitWindow: Duration.Duration
   /** Most append calls committed in one transaction. */
