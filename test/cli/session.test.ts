@@ -30,18 +30,15 @@ const tau = (args: ReadonlyArray<string>, env: Record<string, string>, input?: R
     const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), ...args], {
       cwd: root,
       env: { ...baseEnv(), ...env },
-      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"]
+      stdio: ["pipe", "pipe", "pipe"]
     })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += String(chunk)))
     child.stderr.on("data", (chunk) => (stderr += String(chunk)))
     child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    if (input !== undefined && child.stdin !== null) {
-      const stdin = child.stdin
-      for (const line of input) stdin.write(`${line}\n`)
-      stdin.end()
-    }
+    for (const line of input ?? []) child.stdin.write(`${line}\n`)
+    child.stdin.end()
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
