@@ -17,6 +17,10 @@ import { statusCommand } from "./projections/Status.ts"
 import { chatCommand } from "./session/Chat.ts"
 import { sessionsCommand } from "./session/List.ts"
 import { runCommand } from "./session/Run.ts"
+import { feedbackCommand } from "./rewards/Feedback.ts"
+import { RewardCommandsLive } from "./rewards/Layers.ts"
+import { rescoreCommand } from "./rewards/Rescore.ts"
+import { rewardsCommand } from "./rewards/Rewards.ts"
 
 export const version: string = packageJson.version
 
@@ -36,13 +40,17 @@ const run = runCommand.pipe(Command.provide(TauAgentOneShot))
 const chat = chatCommand.pipe(Command.provide(TauAgentOneShot))
 const sessions = sessionsCommand.pipe(Command.provide(SessionsQuery.Default.pipe(Layer.provideMerge(TauOneShot))))
 
+const rewards = rewardsCommand.pipe(Command.provide(RewardCommandsLive.pipe(Layer.provideMerge(TauOneShot))))
+const rescore = rescoreCommand.pipe(Command.provide(RewardCommandsLive.pipe(Layer.provideMerge(TauOneShot))))
+const feedback = feedbackCommand.pipe(Command.provide(TauAgentOneShot))
+
 const versionCommand = Command.make("version", {}, () => stdoutLine(`tau ${version}`)).pipe(
   Command.withDescription("Print the version")
 )
 
 export const tau = Command.make("tau").pipe(
   Command.withDescription("Tau: an event-sourced, self-improving agent runtime"),
-  Command.withSubcommands([run, chat, sessions, log, projections, versionCommand])
+  Command.withSubcommands([run, chat, sessions, rewards, feedback, rescore, log, projections, versionCommand])
 )
 
 const cli = Command.run(tau, { name: "tau", version })

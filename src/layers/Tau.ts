@@ -5,6 +5,7 @@
  * without background work.
  */
 import { Layer } from "effect"
+import { RewardEvaluator } from "../actors/reward/RewardEvaluator.ts"
 import { ProjectionRunner } from "../projections/ProjectionRunner.ts"
 import { SessionsQuery } from "../projections/SessionsQuery.ts"
 import { StreamsQuery } from "../projections/StreamsQuery.ts"
@@ -17,8 +18,11 @@ export const EventLogLive = Database.DatabaseLive
 /** EventLog + a ProjectionRunner that runs nothing in the background (one-shot tools call catchUp/rebuild). */
 export const TauOneShot = ProjectionRunner.Default.pipe(Layer.provideMerge(Database.DatabaseLive))
 
-/** EventLog + every projection kept live for the layer's lifetime. */
-export const TauLive = ProjectionRunner.Live.pipe(Layer.provideMerge(Database.DatabaseLive))
+/** The background work of a Tau process: every projection and the reward actor, live for the layer's lifetime. */
+const Background = Layer.merge(ProjectionRunner.Live, RewardEvaluator.Live)
+
+/** EventLog + every projection and the reward actor kept live for the layer's lifetime. */
+export const TauLive = Background.pipe(Layer.provideMerge(Database.DatabaseLive))
 
 /** The read-side query services of the built-in projections; need a SqlClient. */
 export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.Default)
@@ -26,16 +30,21 @@ export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.De
 /** TauLive + the query services + the agent (Sessions and its services). */
 export const TauAgentLive = Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauLive))
 
-/** TauOneShot + the query services + the agent: what `tau run` / `tau chat` use. */
-export const TauAgentOneShot = Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauOneShot))
+/**
+ * TauOneShot + the query services + the agent + the live reward actor (it catches up on start and once more on
+ * close, so the process's own sessions are scored): what `tau run` / `tau chat` use.
+ */
+export const TauAgentOneShot = Layer.mergeAll(AgentLive, QueriesLive, RewardEvaluator.Live).pipe(
+  Layer.provideMerge(TauOneShot)
+)
 
 /** TauLive on an SQLite file given by the embedding app (not read from configuration). */
 export const TauSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
-  ProjectionRunner.Live.pipe(Layer.provideMerge(Database.sqlite(options)))
+  Background.pipe(Layer.provideMerge(Database.sqlite(options)))
 
 /** TauLive on a PostgreSQL database given by the embedding app. */
 export const TauPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
-  ProjectionRunner.Live.pipe(Layer.provideMerge(Database.postgres(options)))
+  Background.pipe(Layer.provideMerge(Database.postgres(options)))
 
 /** TauSqlite + the query services + the agent. */
 export const TauAgentSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
