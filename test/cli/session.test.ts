@@ -156,15 +156,21 @@ describe("tau run / chat / sessions (real processes, loopback model)", () => {
       assert.strictEqual(count("SessionFailed"), 1)
     }), { timeout: 90_000 })
 
-  it.scopedLive("run without a model: non-zero exit and one line naming OPENAI_BASE_URL and TAU_MODEL", () =>
+  it.scopedLive("run and chat without a model: non-zero exit and one line naming OPENAI_BASE_URL and TAU_MODEL", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* tau(["run", "anything", "--workspace", dir], { TAU_DATABASE_URL: join(dir, "tau.db") })
-      assert.notStrictEqual(run.code, 0)
-      assert.strictEqual(run.stdout, "")
-      assert.match(run.stderr, /OPENAI_BASE_URL/)
-      assert.match(run.stderr, /TAU_MODEL/)
-      assert.strictEqual(run.stderr.trim().split("\n").length, 1, run.stderr)
+      const env = { TAU_DATABASE_URL: join(dir, "tau.db") }
+      const runs = yield* Effect.all([
+        tau(["run", "anything", "--workspace", dir], env),
+        tau(["chat", "--workspace", dir], env, ["hello?"])
+      ], { concurrency: 2 })
+      for (const run of runs) {
+        assert.notStrictEqual(run.code, 0)
+        assert.strictEqual(run.stdout, "")
+        assert.match(run.stderr, /OPENAI_BASE_URL/)
+        assert.match(run.stderr, /TAU_MODEL/)
+        assert.strictEqual(run.stderr.trim().split("\n").length, 1, run.stderr)
+      }
     }), { timeout: 60_000 })
 
   it.scopedLive("chat: one exchange through stdin, /exit leaves the session open; --session resumes it; /cancel stops a reply mid-turn", () =>

@@ -8,6 +8,7 @@ import { Effect, Option, Queue, Ref, Stream } from "effect"
 import { resolve } from "node:path"
 import * as readline from "node:readline"
 import { Sessions } from "../../actors/session/Sessions.ts"
+import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { SessionId } from "../../domain/Ids.ts"
 import { newSessionId, SessionId as SessionIdSchema } from "../../domain/Ids.ts"
 import { CliError } from "../CliError.ts"
@@ -35,6 +36,9 @@ const stdinLines = Effect.acquireRelease(
 export const chatCommand = Command.make("chat", { session, workspace: workspaceOption }, (options) =>
   Effect.scoped(Effect.gen(function*() {
     const sessions = yield* Sessions
+    // Say so before the user types anything.
+    const { notConfigured } = yield* LanguageModel
+    if (Option.isSome(notConfigured)) return yield* Effect.fail(notConfigured.value)
     const workspace = resolve(Option.getOrElse(options.workspace, () => "."))
     const interactive = process.stdin.isTTY === true
     const current = yield* Ref.make(Option.none<SessionId>())
