@@ -34,6 +34,9 @@ const appendError = (cause: unknown) =>
 
 const attempt = <A>(f: () => A) => Effect.try({ try: f, catch: appendError })
 
+/** Up to this many stream and event ids, the snapshot is loaded by index seeks instead of one json_each query. */
+const SEEK_LIMIT = 16
+
 /** Rows per INSERT statement: 9 parameters each, well below SQLite's 32766 variable limit. */
 const INSERT_CHUNK = 1000
 
@@ -62,6 +65,11 @@ export const makeRawAppendTransaction = (
       db.pragma(`synchronous = ${pragmas[0]?.synchronous ?? 2}`)
     })
 
+    const headOf = db.prepare("SELECT coalesce(max(position), 0) FROM tau_events").pluck()
+    const versionOf = db.prepare("SELECT max(stream_version) FROM tau_events WHERE stream_id = ?").pluck()
+    const storedById = db.prepare(
+      "SELECT event_id, position, stream_id, stream_version, type, schema_version, data FROM tau_events WHERE event_id = ?"
+    ).raw(true)
     const begin = db.prepare("BEGIN IMMEDIATE")
     const commit = db.prepare("COMMIT")
     const rollback = db.prepare("ROLLBACK")
@@ -101,14 +109,27 @@ export const makeRawAppendTransaction = (
       })
 
     const tx: AppendTransaction = {
-      head: attempt(() => (db.prepare("SELECT coalesce(max(position), 0) FROM tau_events").raw(true).get() as [number])[0]),
+      head: attempt(() => headOf.get() as number),
       streamVersions: (streamIds: ReadonlyArray<StreamId>) =>
         Effect.map(tx.load(streamIds, []), (snapshot) => snapshot.versions),
       existing: (eventIds: ReadonlyArray<EventId>) => Effect.map(tx.load([], eventIds), (snapshot) => snapshot.existing),
+      // A few keys (the usual append): one index seek each is far cheaper than the json_each compound query.
       load: (streamIds, eventIds) =>
-        attempt(() =>
-          options.toSnapshot(load.all(JSON.stringify(streamIds), JSON.stringify(eventIds)) as Array<Array<unknown>>)
-        ),
+        attempt(() => {
+          if (streamIds.length + eventIds.length > SEEK_LIMIT) {
+            return options.toSnapshot(load.all(JSON.stringify(streamIds), JSON.stringify(eventIds)) as Array<Array<unknown>>)
+          }
+          const rows: Array<ReadonlyArray<unknown>> = [[0, null, headOf.get()]]
+          for (const id of streamIds) {
+            const version = versionOf.get(id)
+            if (version !== null && version !== undefined) rows.push([1, id, version])
+          }
+          for (const id of eventIds) {
+            const stored = storedById.get(id) as ReadonlyArray<unknown> | undefined
+            if (stored !== undefined) rows.push([2, ...stored])
+          }
+          return options.toSnapshot(rows)
+        }),
       insert
     }
 
