@@ -14,7 +14,7 @@ import { EventLogError } from "./Errors.ts"
 import type { AppendError, EventDecodeError } from "./Errors.ts"
 import type { EventLogService, NewEvent, SubscribeOptions } from "./EventLog.ts"
 import type { EventLogOptions } from "./EventLogOptions.ts"
-import type { LogStorage } from "./LogStorage.ts"
+import type { BatchCommit, LogStorage } from "./LogStorage.ts"
 import type { TauEvent } from "./TauEvent.ts"
 
 interface Pending {
@@ -90,17 +90,19 @@ export const makeEventLog = (
     /** Publishes the new head after each local commit; subscribers wait on it. */
     const commits = yield* Effect.acquireRelease(PubSub.sliding<number>(1), PubSub.shutdown)
 
-    const writeBatch = (batch: ReadonlyArray<Pending>) =>
-      storage.appendTransaction((tx) =>
+    const writeBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<BatchCommit, EventLogError> => {
+      const requests = batch.map((p) => p.request)
+      if (storage.appendBatch !== undefined) return storage.appendBatch(requests, new Date())
+      return storage.appendTransaction((tx) =>
         Effect.gen(function*() {
-          const requests = batch.map((p) => p.request)
           const { eventIds, streamIds } = batchKeys(requests)
           const snapshot = yield* tx.load(streamIds, eventIds)
           const plan = planBatch(requests, snapshot, new Date())
           if (plan.rows.length > 0) yield* tx.insert(plan.rows)
-          return plan
+          return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length }
         })
       )
+    }
 
     const complete = (batch: ReadonlyArray<Pending>, outcomes: ReadonlyArray<AppendOutcome>) =>
       Effect.forEach(batch, (pending, i) => {
@@ -137,7 +139,7 @@ export const makeEventLog = (
       const exit = yield* Effect.exit(writeBatch(batch))
       if (Exit.isSuccess(exit)) {
         const plan = exit.value
-        if (plan.rows.length > 0) {
+        if (plan.written > 0) {
           yield* PubSub.publish(commits, plan.head)
           // A defect here must not kill the writer fibre: every later append would wait forever.
           yield* storage.announce(plan.head).pipe(

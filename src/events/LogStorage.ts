@@ -5,7 +5,7 @@
  */
 import type { Effect, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
-import type { EventRow, StorageSnapshot, StoredIdentity } from "./AppendPlan.ts"
+import type { AppendOutcome, AppendRequest, EventRow, StorageSnapshot, StoredIdentity } from "./AppendPlan.ts"
 import type { RecordedEvent } from "./Envelope.ts"
 import type { EventLogError } from "./Errors.ts"
 
@@ -27,6 +27,13 @@ export interface AppendTransaction {
   readonly insert: (rows: ReadonlyArray<EventRow>) => Effect.Effect<void, EventLogError>
 }
 
+/** What a committed batch reports back: one outcome per request, the new head, and whether rows were written. */
+export interface BatchCommit {
+  readonly outcomes: ReadonlyArray<AppendOutcome>
+  readonly head: number
+  readonly written: number
+}
+
 export interface LogStats {
   readonly events: number
   readonly streams: number
@@ -44,6 +51,15 @@ export interface LogStorage {
   readonly appendTransaction: <A>(
     body: (tx: AppendTransaction) => Effect.Effect<A, EventLogError>
   ) => Effect.Effect<A, EventLogError>
+  /**
+   * Optional: decide and commit a whole batch in one call (for example one round trip to a database
+   * function), with exactly the rules of AppendPlan.planBatch. When present the core uses it instead of
+   * appendTransaction + planBatch.
+   */
+  readonly appendBatch?: (
+    requests: ReadonlyArray<AppendRequest>,
+    recordedAt: Date
+  ) => Effect.Effect<BatchCommit, EventLogError>
   /** Events with position >= fromPosition, ascending, at most `limit`. */
   readonly readAll: (fromPosition: number, limit: number) => Effect.Effect<ReadonlyArray<RecordedEvent>, EventLogError>
   /** Events of one stream with version >= fromVersion, ascending, at most `limit`. */
