@@ -17,6 +17,7 @@ import type { Scope } from "effect"
 import type { EventId, StreamId } from "../../domain/Ids.ts"
 import type { EventRow, StorageSnapshot } from "../AppendPlan.ts"
 import { EventLogError } from "../Errors.ts"
+import { forEachInsertChunk, insertText } from "./InsertRows.ts"
 import type { AppendTransaction, LogStorage } from "../LogStorage.ts"
 
 const isBusy = (cause: unknown): boolean => {
@@ -37,13 +38,10 @@ const attempt = <A>(f: () => A) => Effect.try({ try: f, catch: appendError })
 /** Up to this many stream and event ids, the snapshot is loaded by index seeks instead of one json_each query. */
 const SEEK_LIMIT = 16
 
-/** Rows per INSERT statement: 9 parameters each, well below SQLite's 32766 variable limit. */
-const INSERT_CHUNK = 1000
 
 export interface RawWriterOptions {
   readonly filename: string
   readonly loadSql: string
-  readonly columns: string
   readonly toSnapshot: (rows: ReadonlyArray<ReadonlyArray<unknown>>) => StorageSnapshot
 }
 
@@ -78,35 +76,14 @@ export const makeRawAppendTransaction = (
     const insertFor = (rows: number): Statement => {
       let statement = inserts.get(rows)
       if (statement === undefined) {
-        statement = db.prepare(
-          `INSERT INTO tau_events (${options.columns}) VALUES ` + new Array(rows).fill("(?,?,?,?,?,?,?,?,?)").join(",")
-        )
+        statement = db.prepare(insertText(rows))
         inserts.set(rows, statement)
       }
       return statement
     }
 
     const insert = (rows: ReadonlyArray<EventRow>) =>
-      attempt(() => {
-        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-          const end = Math.min(rows.length, start + INSERT_CHUNK)
-          const params: Array<string | number> = new Array((end - start) * 9)
-          let p = 0
-          for (let i = start; i < end; i++) {
-            const r = rows[i]!
-            params[p++] = r.position
-            params[p++] = r.eventId
-            params[p++] = r.streamId
-            params[p++] = r.streamVersion
-            params[p++] = r.type
-            params[p++] = r.schemaVersion
-            params[p++] = r.data
-            params[p++] = r.metadata
-            params[p++] = r.recordedAt.getTime()
-          }
-          insertFor(end - start).run(...params)
-        }
-      })
+      attempt(() => forEachInsertChunk(rows, (count, params) => insertFor(count).run(...params)))
 
     const tx: AppendTransaction = {
       head: attempt(() => headOf.get() as number),

@@ -16,6 +16,7 @@ import type { EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts
 import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
+import { EVENT_COLUMNS, forEachInsertChunk, insertText } from "./InsertRows.ts"
 import { makeRawAppendTransaction } from "./RawWriter.ts"
 import { isInMemory } from "./SqliteDatabase.ts"
 
@@ -73,7 +74,7 @@ const toSnapshot = (rows: ReadonlyArray<ReadonlyArray<unknown>>): StorageSnapsho
   return { head, versions, existing }
 }
 
-const COLUMNS = "position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at"
+const COLUMNS = EVENT_COLUMNS
 const EMPTY_METADATA: EventMetadata = Object.freeze({})
 
 /** A row of `SELECT ${COLUMNS}` as an array: better-sqlite3's raw mode skips building a keyed object per row. */
@@ -97,17 +98,6 @@ const toRecordedAll = (rows: ReadonlyArray<ReadonlyArray<unknown>>): ReadonlyArr
   return out
 }
 
-/** Rows per INSERT statement: 9 parameters each, well below SQLite's 32766 variable limit. */
-const INSERT_CHUNK = 1000
-const insertSql = new Map<number, string>()
-const insertText = (rows: number): string => {
-  let text = insertSql.get(rows)
-  if (text === undefined) {
-    text = `INSERT INTO tau_events (${COLUMNS}) VALUES ` + new Array(rows).fill("(?,?,?,?,?,?,?,?,?)").join(",")
-    insertSql.set(rows, text)
-  }
-  return text
-}
 
 /** Opens a read-only connection to the same file, closed with the scope. */
 const openReader = (filename: string) =>
@@ -170,25 +160,10 @@ export const make = (
     }
 
     const insertRows = (rows: ReadonlyArray<EventRow>) =>
-      Effect.gen(function*() {
-        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-          const end = Math.min(rows.length, start + INSERT_CHUNK)
-          const params: Array<string | number> = new Array((end - start) * 9)
-          let p = 0
-          for (let i = start; i < end; i++) {
-            const r = rows[i]!
-            params[p++] = r.position
-            params[p++] = r.eventId
-            params[p++] = r.streamId
-            params[p++] = r.streamVersion
-            params[p++] = r.type
-            params[p++] = r.schemaVersion
-            params[p++] = r.data
-            params[p++] = r.metadata
-            params[p++] = r.recordedAt.getTime()
-          }
-          yield* writer.unsafe(insertText(end - start), params).raw
-        }
+      Effect.suspend(() => {
+        const chunks: Array<readonly [number, Array<string | number>]> = []
+        forEachInsertChunk(rows, (count, params) => chunks.push([count, params]))
+        return Effect.forEach(chunks, ([count, params]) => writer.unsafe(insertText(count), params).raw, { discard: true })
       })
 
     const sharedConnectionTransaction: LogStorage["appendTransaction"] = (body) =>
@@ -200,7 +175,7 @@ export const make = (
     // shared connection, so it appends through the SQL client.
     const appendTransaction: LogStorage["appendTransaction"] = isInMemory(filename)
       ? sharedConnectionTransaction
-      : yield* makeRawAppendTransaction({ filename, loadSql: LOAD_SQL, columns: COLUMNS, toSnapshot }).pipe(Effect.orDie)
+      : yield* makeRawAppendTransaction({ filename, loadSql: LOAD_SQL, toSnapshot }).pipe(Effect.orDie)
 
     const readAll: LogStorage["readAll"] = (fromPosition, limit) =>
       reader.unsafe(
