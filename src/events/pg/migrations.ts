@@ -29,6 +29,137 @@ const eventLog = Effect.gen(function*() {
   yield* sql`INSERT INTO tau_log_head (id, position) VALUES (1, 0)`
 })
 
+/**
+ * `tau_append`: AppendPlan.planBatch as one statement, so a batch costs one round trip in autocommit instead of
+ * BEGIN, lock, load, insert, COMMIT. Requests come as parallel arrays (`p_counts[r]` events each, flattened into
+ * the event arrays); one row per request comes back, in order. Stored and earlier-in-batch identities are found
+ * by index (stored row per event, previous occurrence of the same id), not by a growing map, so a batch of n
+ * events costs O(n) work. Returned kinds: ok, retry (idempotent, nothing written), version, and the
+ * EventIdConflict reasons.
+ */
+const appendFunction = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE FUNCTION tau_append(
+    p_streams text[], p_expected text[], p_counts int[],
+    p_event_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[],
+    p_recorded_at timestamptz[]
+  ) RETURNS TABLE (o_kind text, o_positions bigint[], o_version int, o_event_id text, o_actual int, o_head bigint)
+  LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_head bigint;
+    v_requests int := coalesce(array_length(p_streams, 1), 0);
+    v_events int := coalesce(array_length(p_event_ids, 1), 0);
+    v_prev int[]; v_s_pos bigint[]; v_s_stream text[]; v_s_ver int[]; v_s_type text[]; v_s_sv int[]; v_s_data text[];
+    v_slot int[]; v_init int[]; v_vers int[];
+    v_acc_pos bigint[] := array_fill(NULL::bigint, ARRAY[v_events]);
+    v_acc_ver int[] := array_fill(NULL::int, ARRAY[v_events]);
+    v_acc_stream text[] := array_fill(NULL::text, ARRAY[v_events]);
+    v_off int := 0; v_n int; v_r int; v_j int; v_k int; v_found int; v_dup int;
+    v_stream text; v_actual int; v_ver int; v_written int := 0;
+    v_positions bigint[]; v_kind text; v_bad text; v_ok boolean;
+    v_id_pos bigint; v_id_stream text; v_id_ver int; v_id_type text; v_id_sv int; v_id_data text; v_last_ver int;
+  BEGIN
+    SELECT h.position INTO v_head FROM tau_log_head h WHERE h.id = 1 FOR UPDATE;
+    IF NOT FOUND THEN RAISE EXCEPTION 'tau_log_head has no row: schema damaged'; END IF;
+
+    SELECT array_agg(e.prev ORDER BY e.i), array_agg(t.position ORDER BY e.i), array_agg(t.stream_id ORDER BY e.i),
+           array_agg(t.stream_version ORDER BY e.i), array_agg(t.type ORDER BY e.i),
+           array_agg(t.schema_version ORDER BY e.i), array_agg(t.data::text ORDER BY e.i)
+      INTO v_prev, v_s_pos, v_s_stream, v_s_ver, v_s_type, v_s_sv, v_s_data
+      FROM (SELECT u.i, u.id, lag(u.i) OVER (PARTITION BY u.id ORDER BY u.i)::int AS prev
+              FROM unnest(p_event_ids) WITH ORDINALITY AS u(id, i)) e
+      LEFT JOIN tau_events t ON t.event_id = e.id;
+
+    SELECT array_agg(s.slot ORDER BY s.r),
+           array_agg(coalesce((SELECT t.stream_version FROM tau_events t WHERE t.stream_id = s.sid
+                                ORDER BY t.stream_version DESC LIMIT 1), 0) ORDER BY s.r)
+      INTO v_slot, v_init
+      FROM (SELECT u.r, u.sid, dense_rank() OVER (ORDER BY u.sid)::int AS slot
+              FROM unnest(p_streams) WITH ORDINALITY AS u(sid, r)) s;
+    v_vers := array_fill(NULL::int, ARRAY[greatest(v_requests, 1)]);
+
+    FOR v_r IN 1 .. v_requests LOOP
+      v_n := p_counts[v_r];
+      v_stream := p_streams[v_r];
+      IF v_vers[v_slot[v_r]] IS NULL THEN v_vers[v_slot[v_r]] := v_init[v_r]; END IF;
+      v_found := 0; v_dup := NULL;
+      FOR v_j IN v_off + 1 .. v_off + v_n LOOP
+        IF v_prev[v_j] IS NOT NULL AND v_prev[v_j] > v_off THEN v_dup := v_j; EXIT; END IF;
+        IF v_s_pos[v_j] IS NOT NULL THEN
+          v_found := v_found + 1;
+        ELSE
+          v_k := v_prev[v_j];
+          WHILE v_k IS NOT NULL AND v_acc_pos[v_k] IS NULL LOOP v_k := v_prev[v_k]; END LOOP;
+          IF v_k IS NOT NULL THEN v_found := v_found + 1; END IF;
+        END IF;
+      END LOOP;
+
+      v_positions := '{}';
+      IF v_dup IS NOT NULL THEN
+        RETURN QUERY SELECT 'duplicate-in-append'::text, NULL::bigint[], NULL::int, p_event_ids[v_dup], NULL::int, NULL::bigint;
+      ELSIF v_found > 0 THEN
+        v_bad := NULL; v_kind := NULL; v_last_ver := NULL;
+        FOR v_j IN v_off + 1 .. v_off + v_n LOOP
+          IF v_s_pos[v_j] IS NOT NULL THEN
+            v_id_pos := v_s_pos[v_j]; v_id_stream := v_s_stream[v_j]; v_id_ver := v_s_ver[v_j];
+            v_id_type := v_s_type[v_j]; v_id_sv := v_s_sv[v_j]; v_id_data := v_s_data[v_j];
+          ELSE
+            v_k := v_prev[v_j];
+            WHILE v_k IS NOT NULL AND v_acc_pos[v_k] IS NULL LOOP v_k := v_prev[v_k]; END LOOP;
+            IF v_k IS NULL THEN v_kind := 'partial-batch'; v_bad := p_event_ids[v_j]; EXIT; END IF;
+            v_id_pos := v_acc_pos[v_k]; v_id_stream := v_acc_stream[v_k]; v_id_ver := v_acc_ver[v_k];
+            v_id_type := p_types[v_k]; v_id_sv := p_schema_versions[v_k]; v_id_data := p_data[v_k];
+          END IF;
+          IF v_id_stream IS DISTINCT FROM v_stream OR v_id_type IS DISTINCT FROM p_types[v_j]
+             OR v_id_sv IS DISTINCT FROM p_schema_versions[v_j] OR v_id_data IS DISTINCT FROM p_data[v_j]
+             OR (v_last_ver IS NOT NULL AND v_id_ver IS DISTINCT FROM v_last_ver + 1) THEN
+            v_kind := 'content-differs'; v_bad := p_event_ids[v_j]; EXIT;
+          END IF;
+          v_positions := v_positions || v_id_pos;
+          v_last_ver := v_id_ver;
+        END LOOP;
+        IF v_kind IS NOT NULL THEN
+          RETURN QUERY SELECT v_kind, NULL::bigint[], NULL::int, v_bad, NULL::int, NULL::bigint;
+        ELSE
+          RETURN QUERY SELECT 'retry'::text, v_positions, v_last_ver, NULL::text, NULL::int, NULL::bigint;
+        END IF;
+      ELSE
+        v_actual := v_vers[v_slot[v_r]];
+        v_ok := CASE p_expected[v_r] WHEN 'any' THEN true WHEN 'no_stream' THEN v_actual = 0
+                  ELSE p_expected[v_r]::int = v_actual END;
+        IF NOT v_ok THEN
+          RETURN QUERY SELECT 'version'::text, NULL::bigint[], NULL::int, NULL::text, v_actual, NULL::bigint;
+        ELSE
+          v_ver := v_actual;
+          FOR v_j IN v_off + 1 .. v_off + v_n LOOP
+            v_head := v_head + 1; v_ver := v_ver + 1;
+            v_acc_pos[v_j] := v_head; v_acc_ver[v_j] := v_ver; v_acc_stream[v_j] := v_stream;
+            v_positions := v_positions || v_head;
+          END LOOP;
+          v_written := v_written + v_n;
+          v_vers[v_slot[v_r]] := v_ver;
+          RETURN QUERY SELECT 'ok'::text, v_positions, v_ver, NULL::text, NULL::int, NULL::bigint;
+        END IF;
+      END IF;
+      v_off := v_off + v_n;
+    END LOOP;
+
+    IF v_written > 0 THEN
+      INSERT INTO tau_events
+        (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+      SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::json, u.meta::json, u.rec
+        FROM unnest(v_acc_pos, p_event_ids, v_acc_stream, v_acc_ver, p_types, p_schema_versions, p_data, p_metadata,
+                    p_recorded_at) AS u(pos, id, sid, ver, typ, sv, dat, meta, rec)
+        WHERE u.pos IS NOT NULL;
+      UPDATE tau_log_head SET position = v_head WHERE id = 1;
+      PERFORM pg_notify('tau_events', v_head::text);
+    END IF;
+    RETURN QUERY SELECT 'head'::text, NULL::bigint[], NULL::int, NULL::text, NULL::int, v_head;
+  END
+  $fn$`
+})
+
 export const pgEventLogMigrations = {
-  "0001_event_log": eventLog
+  "0001_event_log": eventLog,
+  "0004_pg_append_function": appendFunction
 } as const
