@@ -44,7 +44,8 @@ const appendFunction = Effect.gen(function*() {
     p_event_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[],
     p_recorded_at timestamptz[]
   ) RETURNS TABLE (o_kind text, o_positions bigint[], o_version int, o_event_id text, o_actual int, o_head bigint)
-  LANGUAGE plpgsql AS $fn$
+  -- Custom plans per call: a generic plan cached while the table was small or the arrays short scans the table.
+  LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
   DECLARE
     v_head bigint;
     v_requests int := coalesce(array_length(p_streams, 1), 0);
@@ -62,13 +63,17 @@ const appendFunction = Effect.gen(function*() {
     SELECT h.position INTO v_head FROM tau_log_head h WHERE h.id = 1 FOR UPDATE;
     IF NOT FOUND THEN RAISE EXCEPTION 'tau_log_head has no row: schema damaged'; END IF;
 
+    -- MATERIALIZED keeps the index lookup by id: a cached generic plan may otherwise hash-join the whole table.
+    WITH stored AS MATERIALIZED (
+      SELECT * FROM tau_events WHERE event_id = ANY(p_event_ids)
+    )
     SELECT array_agg(e.prev ORDER BY e.i), array_agg(t.position ORDER BY e.i), array_agg(t.stream_id ORDER BY e.i),
            array_agg(t.stream_version ORDER BY e.i), array_agg(t.type ORDER BY e.i),
            array_agg(t.schema_version ORDER BY e.i), array_agg(t.data::text ORDER BY e.i)
       INTO v_prev, v_s_pos, v_s_stream, v_s_ver, v_s_type, v_s_sv, v_s_data
       FROM (SELECT u.i, u.id, lag(u.i) OVER (PARTITION BY u.id ORDER BY u.i)::int AS prev
               FROM unnest(p_event_ids) WITH ORDINALITY AS u(id, i)) e
-      LEFT JOIN tau_events t ON t.event_id = e.id;
+      LEFT JOIN stored t ON t.event_id = e.id;
 
     SELECT array_agg(s.slot ORDER BY s.r),
            array_agg(coalesce((SELECT t.stream_version FROM tau_events t WHERE t.stream_id = s.sid
@@ -95,8 +100,9 @@ const appendFunction = Effect.gen(function*() {
       END LOOP;
 
       v_positions := '{}';
+      o_kind := NULL; o_positions := NULL; o_version := NULL; o_event_id := NULL; o_actual := NULL; o_head := NULL;
       IF v_dup IS NOT NULL THEN
-        RETURN QUERY SELECT 'duplicate-in-append'::text, NULL::bigint[], NULL::int, p_event_ids[v_dup], NULL::int, NULL::bigint;
+        o_kind := 'duplicate-in-append'; o_event_id := p_event_ids[v_dup];
       ELSIF v_found > 0 THEN
         v_bad := NULL; v_kind := NULL; v_last_ver := NULL;
         FOR v_j IN v_off + 1 .. v_off + v_n LOOP
@@ -119,16 +125,16 @@ const appendFunction = Effect.gen(function*() {
           v_last_ver := v_id_ver;
         END LOOP;
         IF v_kind IS NOT NULL THEN
-          RETURN QUERY SELECT v_kind, NULL::bigint[], NULL::int, v_bad, NULL::int, NULL::bigint;
+          o_kind := v_kind; o_event_id := v_bad;
         ELSE
-          RETURN QUERY SELECT 'retry'::text, v_positions, v_last_ver, NULL::text, NULL::int, NULL::bigint;
+          o_kind := 'retry'; o_positions := v_positions; o_version := v_last_ver;
         END IF;
       ELSE
         v_actual := v_vers[v_slot[v_r]];
         v_ok := CASE p_expected[v_r] WHEN 'any' THEN true WHEN 'no_stream' THEN v_actual = 0
                   ELSE p_expected[v_r]::int = v_actual END;
         IF NOT v_ok THEN
-          RETURN QUERY SELECT 'version'::text, NULL::bigint[], NULL::int, NULL::text, v_actual, NULL::bigint;
+          o_kind := 'version'; o_actual := v_actual;
         ELSE
           v_ver := v_actual;
           FOR v_j IN v_off + 1 .. v_off + v_n LOOP
@@ -138,23 +144,28 @@ const appendFunction = Effect.gen(function*() {
           END LOOP;
           v_written := v_written + v_n;
           v_vers[v_slot[v_r]] := v_ver;
-          RETURN QUERY SELECT 'ok'::text, v_positions, v_ver, NULL::text, NULL::int, NULL::bigint;
+          o_kind := 'ok'; o_positions := v_positions; o_version := v_ver;
         END IF;
       END IF;
+      RETURN NEXT;
       v_off := v_off + v_n;
     END LOOP;
 
     IF v_written > 0 THEN
-      INSERT INTO tau_events
-        (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-      SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::json, u.meta::json, u.rec
-        FROM unnest(v_acc_pos, p_event_ids, v_acc_stream, v_acc_ver, p_types, p_schema_versions, p_data, p_metadata,
-                    p_recorded_at) AS u(pos, id, sid, ver, typ, sv, dat, meta, rec)
-        WHERE u.pos IS NOT NULL;
-      UPDATE tau_log_head SET position = v_head WHERE id = 1;
-      PERFORM pg_notify('tau_events', v_head::text);
+      WITH inserted AS (
+        INSERT INTO tau_events
+          (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+        SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::json, u.meta::json, u.rec
+          FROM unnest(v_acc_pos, p_event_ids, v_acc_stream, v_acc_ver, p_types, p_schema_versions, p_data, p_metadata,
+                      p_recorded_at) AS u(pos, id, sid, ver, typ, sv, dat, meta, rec)
+          WHERE u.pos IS NOT NULL
+      ), moved AS (
+        UPDATE tau_log_head SET position = v_head WHERE id = 1
+      )
+      SELECT pg_notify('tau_events', v_head::text)::text INTO v_bad;
     END IF;
-    RETURN QUERY SELECT 'head'::text, NULL::bigint[], NULL::int, NULL::text, NULL::int, v_head;
+    o_kind := 'head'; o_positions := NULL; o_version := NULL; o_event_id := NULL; o_actual := NULL; o_head := v_head;
+    RETURN NEXT;
   END
   $fn$`
 })
