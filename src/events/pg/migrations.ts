@@ -44,8 +44,7 @@ const appendFunction = Effect.gen(function*() {
     p_event_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[],
     p_recorded_at timestamptz[]
   ) RETURNS TABLE (o_kind text, o_positions bigint[], o_version int, o_event_id text, o_actual int, o_head bigint)
-  -- Custom plans per call: a generic plan cached while the table was small or the arrays short scans the table.
-  LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
+  LANGUAGE plpgsql AS $fn$
   DECLARE
     v_head bigint;
     v_requests int := coalesce(array_length(p_streams, 1), 0);
@@ -63,17 +62,16 @@ const appendFunction = Effect.gen(function*() {
     SELECT h.position INTO v_head FROM tau_log_head h WHERE h.id = 1 FOR UPDATE;
     IF NOT FOUND THEN RAISE EXCEPTION 'tau_log_head has no row: schema damaged'; END IF;
 
-    -- MATERIALIZED keeps the index lookup by id: a cached generic plan may otherwise hash-join the whole table.
-    WITH stored AS MATERIALIZED (
-      SELECT * FROM tau_events WHERE event_id = ANY(p_event_ids)
-    )
+    -- One unique-index probe per id (LATERAL … LIMIT 1 is not flattened into a join): with "= ANY(array)" a
+    -- generic plan cached while the table was small kept scanning the whole table as it grew.
     SELECT array_agg(e.prev ORDER BY e.i), array_agg(t.position ORDER BY e.i), array_agg(t.stream_id ORDER BY e.i),
            array_agg(t.stream_version ORDER BY e.i), array_agg(t.type ORDER BY e.i),
-           array_agg(t.schema_version ORDER BY e.i), array_agg(t.data::text ORDER BY e.i)
+           array_agg(t.schema_version ORDER BY e.i), array_agg(t.data ORDER BY e.i)
       INTO v_prev, v_s_pos, v_s_stream, v_s_ver, v_s_type, v_s_sv, v_s_data
       FROM (SELECT u.i, u.id, lag(u.i) OVER (PARTITION BY u.id ORDER BY u.i)::int AS prev
               FROM unnest(p_event_ids) WITH ORDINALITY AS u(id, i)) e
-      LEFT JOIN stored t ON t.event_id = e.id;
+      LEFT JOIN LATERAL (SELECT s.position, s.stream_id, s.stream_version, s.type, s.schema_version, s.data::text AS data
+                           FROM tau_events s WHERE s.event_id = e.id LIMIT 1) t ON true;
 
     SELECT array_agg(s.slot ORDER BY s.r),
            array_agg(coalesce((SELECT t.stream_version FROM tau_events t WHERE t.stream_id = s.sid
