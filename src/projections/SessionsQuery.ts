@@ -32,6 +32,9 @@ export class SessionSummary extends Schema.Class<SessionSummary>("SessionSummary
   lastActivityAt: Schema.Date
 }) {}
 
+/** The JSON form of a summary (absent values as null, times as ISO strings), as `tau sessions --json` prints it. */
+export const sessionSummaryToJson = Schema.encodeSync(SessionSummary)
+
 export const SessionFilters = Schema.Struct({
   status: Schema.optional(SessionRowStatus),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),

@@ -11,29 +11,14 @@ import { sessionStream } from "../../src/events/Streams.ts"
 import * as Database from "../../src/layers/Database.ts"
 import { sampleEvent, sampleSessionId, sampleSessionStarted } from "../support/Events.ts"
 import { tempSqliteFile } from "../support/Sqlite.ts"
+import { runTau } from "../support/Spawn.ts"
+import type { ProcessRun } from "../support/Spawn.ts"
 
 const root = join(import.meta.dirname, "..", "..")
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
+type Run = ProcessRun
 
-const tau = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.async<Run>((resume) => {
-    const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += String(chunk)))
-    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+const tau = (args: ReadonlyArray<string>, env: Record<string, string>) => runTau(args, { env })
 
 const seed = (filename: string, count: number) =>
   Effect.flatMap(EventLog, (log) =>

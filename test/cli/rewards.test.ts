@@ -2,7 +2,6 @@
  * `tau run` (a real process, loopback model) scores its own session before it exits; `tau rewards`, `tau feedback`
  * and `tau rescore` then run in-process on the same SQLite file.
  */
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { join } from "node:path"
@@ -16,25 +15,9 @@ import { EvaluatorConfig } from "../../src/learning/reward/EvaluatorConfig.ts"
 import { Reply, loopbackModel } from "../support/LoopbackModel.ts"
 import { sqliteEventLogLayer } from "../support/Sqlite.ts"
 import { runCli } from "./runCli.ts"
+import { runTau } from "../support/Spawn.ts"
 
-const root = join(import.meta.dirname, "..", "..")
-
-const tauProcess = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.async<{ code: number | null; stdout: string; stderr: string }>((resume) => {
-    const base: Record<string, string | undefined> = { ...process.env }
-    for (const key of Object.keys(base)) if (key.startsWith("OPENAI_") || key.startsWith("TAU_")) delete base[key]
-    const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), ...args], {
-      cwd: root,
-      env: { ...base, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += String(chunk)))
-    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+const tauProcess = (args: ReadonlyArray<string>, env: Record<string, string>) => runTau(args, { env, clean: true })
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => fs.realpathSync(fs.mkdtempSync(join(os.tmpdir(), "tau-cli-rewards-")))),

@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Reply, loopbackModel } from "../support/LoopbackModel.ts"
+import { cleanEnv, runTau } from "../support/Spawn.ts"
 
 const root = join(import.meta.dirname, "..", "..")
 
@@ -18,29 +19,9 @@ interface Run {
   readonly stderr: string
 }
 
-const baseEnv = () => {
-  const env: Record<string, string | undefined> = { ...process.env }
-  for (const key of Object.keys(env)) if (key.startsWith("OPENAI_") || key.startsWith("TAU_")) delete env[key]
-  return env
-}
-
-/** Runs `tau args` with `env`; `input` lines are written to stdin one by one, each after `gapMs`. */
+/** Runs `tau args` with `env`; `input` lines are written to stdin, then it is closed. */
 const tau = (args: ReadonlyArray<string>, env: Record<string, string>, input?: ReadonlyArray<string>) =>
-  Effect.async<Run>((resume) => {
-    const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), ...args], {
-      cwd: root,
-      env: { ...baseEnv(), ...env },
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += String(chunk)))
-    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    for (const line of input ?? []) child.stdin.write(`${line}\n`)
-    child.stdin.end()
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+  runTau(args, { env, clean: true, input: input ?? [] })
 
 /**
  * Runs `tau args` with a stdin the test drives: `feed` sends lines (and may wait for the model or the output in
@@ -54,7 +35,7 @@ const tauInteractive = (
   Effect.gen(function*() {
     const child = spawn(process.execPath, [join(root, "bin", "tau.mjs"), ...args], {
       cwd: root,
-      env: { ...baseEnv(), ...env },
+      env: { ...cleanEnv(), ...env },
       stdio: ["pipe", "pipe", "pipe"]
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))

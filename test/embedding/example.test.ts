@@ -1,7 +1,6 @@
 /**
  * docs/embedding.md shows test/embedding/example.ts verbatim; this runs that file as its own process.
  */
-import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -9,24 +8,12 @@ import { Effect } from "effect"
 import { EventLog } from "../../src/events/EventLog.ts"
 import * as Database from "../../src/layers/Database.ts"
 import { tempSqliteFile } from "../support/Sqlite.ts"
+import { runNode } from "../support/Spawn.ts"
 
 const root = join(import.meta.dirname, "..", "..")
 const examplePath = join(root, "test", "embedding", "example.ts")
 
-const runExample = (env: Record<string, string>) =>
-  Effect.async<{ code: number | null; stdout: string; stderr: string }>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", examplePath], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += String(chunk)))
-    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+const runExample = (env: Record<string, string>) => runNode(["--import", "tsx", examplePath], { env })
 
 describe("embedding example", () => {
   it("docs/embedding.md contains the example file verbatim", () => {

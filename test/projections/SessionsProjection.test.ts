@@ -30,52 +30,14 @@ import {
 import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
 import { endingOf, SessionsProjection } from "../../src/projections/SessionsProjection.ts"
 import type { SessionSummary } from "../../src/projections/SessionsQuery.ts"
-import { SessionsQuery } from "../../src/projections/SessionsQuery.ts"
+import { sessionSummaryToJson, SessionsQuery } from "../../src/projections/SessionsQuery.ts"
 import { describePg } from "../support/Pg.ts"
 import { pgBackend, readWholeLog, sqliteBackend, stream, world } from "./support.ts"
 import type { Backend } from "./support.ts"
 
-interface Row {
-  readonly sessionId: string
-  readonly status: string
-  readonly mode: string
-  readonly source: string
-  readonly model: string
-  readonly promptName: string
-  readonly promptVersion: string
-  readonly workspace: string | null
-  readonly turns: number
-  readonly promptTokens: number
-  readonly completionTokens: number
-  readonly costUsd: number
-  readonly toolCalls: number
-  readonly failedToolCalls: number
-  readonly endReason: string | null
-  readonly startedAt: string
-  readonly endedAt: string | null
-  readonly lastActivityAt: string
-}
+type Row = typeof SessionSummary.Encoded
 
-const plain = (s: SessionSummary): Row => ({
-  sessionId: s.sessionId,
-  status: s.status,
-  mode: s.mode,
-  source: s.source,
-  model: s.model,
-  promptName: s.promptName,
-  promptVersion: s.promptVersion,
-  workspace: Option.getOrNull(s.workspace),
-  turns: s.turns,
-  promptTokens: s.promptTokens,
-  completionTokens: s.completionTokens,
-  costUsd: s.costUsd,
-  toolCalls: s.toolCalls,
-  failedToolCalls: s.failedToolCalls,
-  endReason: Option.getOrNull(s.endReason),
-  startedAt: s.startedAt.toISOString(),
-  endedAt: Option.match(s.endedAt, { onNone: () => null, onSome: (d) => d.toISOString() }),
-  lastActivityAt: s.lastActivityAt.toISOString()
-})
+const plain = (s: SessionSummary): Row => sessionSummaryToJson(s)
 
 const byId = (a: Row, b: Row) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0)
 

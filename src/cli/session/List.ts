@@ -6,7 +6,7 @@ import { Effect, Option } from "effect"
 import { ProjectionRunner } from "../../projections/ProjectionRunner.ts"
 import { SessionsProjection } from "../../projections/SessionsProjection.ts"
 import { SessionsQuery } from "../../projections/SessionsQuery.ts"
-import type { SessionSummary } from "../../projections/SessionsQuery.ts"
+import { sessionSummaryToJson } from "../../projections/SessionsQuery.ts"
 import { stdoutLine, table } from "../Output.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print the sessions as one JSON array"))
@@ -19,26 +19,6 @@ const limit = Options.integer("limit").pipe(
   Options.withDefault(50)
 )
 
-const toJson = (s: SessionSummary) => ({
-  sessionId: s.sessionId,
-  status: s.status,
-  mode: s.mode,
-  source: s.source,
-  model: s.model,
-  promptName: s.promptName,
-  promptVersion: s.promptVersion,
-  workspace: Option.getOrNull(s.workspace),
-  turns: s.turns,
-  promptTokens: s.promptTokens,
-  completionTokens: s.completionTokens,
-  costUsd: s.costUsd,
-  toolCalls: s.toolCalls,
-  failedToolCalls: s.failedToolCalls,
-  endReason: Option.getOrNull(s.endReason),
-  startedAt: s.startedAt.toISOString(),
-  endedAt: Option.match(s.endedAt, { onNone: () => null, onSome: (d) => d.toISOString() }),
-  lastActivityAt: s.lastActivityAt.toISOString()
-})
 
 export const sessionsCommand = Command.make("sessions", { json, status, limit }, (options) =>
   Effect.gen(function*() {
@@ -47,7 +27,7 @@ export const sessionsCommand = Command.make("sessions", { json, status, limit },
       limit: Math.max(1, Math.min(1000, options.limit)),
       ...Option.match(options.status, { onNone: () => ({}), onSome: (s) => ({ status: s }) })
     })
-    if (options.json) return yield* stdoutLine(JSON.stringify(rows.map(toJson)))
+    if (options.json) return yield* stdoutLine(JSON.stringify(rows.map((row) => sessionSummaryToJson(row))))
     if (rows.length === 0) return yield* stdoutLine("no sessions yet")
     yield* stdoutLine(table([
       ["session", "status", "mode", "turns", "tokens in", "out", "cost", "model", "prompt", "started"],

@@ -4,7 +4,7 @@
  * Ordering guarantee. Every append transaction first locks the single row of `tau_log_head`
  * (`SELECT … FOR UPDATE`), reads the committed head from it, and numbers its rows head+1, head+2, … gap-free.
  * The row lock is released only after the commit is visible to other snapshots, so transactions commit in
- * position order: any snapshot that contains position n+1 also contains n. A reader paging by
+ * position order: every snapshot that contains position n+1 also contains n. A reader paging by
  * `position >= cursor` can therefore never pass an event that later commits with a lower position.
  * (Under READ COMMITTED a waiter's `FOR UPDATE` re-reads the latest committed row version, so the head it
  * sees includes the transaction it waited for; later statements take fresh snapshots.)
