@@ -45,7 +45,7 @@ export type ExperimentId = typeof ExperimentId.Type
 export const RolloutId = NonEmpty.pipe(Schema.brand("RolloutId"))
 export type RolloutId = typeof RolloutId.Type
 
-export const ApiKeyId = NonEmpty.pipe(Schema.brand("ApiKeyId"))
+export const ApiKeyId = StreamKey.pipe(Schema.brand("ApiKeyId"))
 export type ApiKeyId = typeof ApiKeyId.Type
 
 export const ModelName = NonEmpty.pipe(Schema.brand("ModelName"))

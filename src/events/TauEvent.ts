@@ -12,6 +12,7 @@ import {
 } from "./catalogue/CortexEvents.ts"
 import { ExperimentConcluded, ExperimentStarted } from "./catalogue/ExperimentEvents.ts"
 import { FeedbackReceived } from "./catalogue/FeedbackEvents.ts"
+import { ApiKeyCreated, ApiKeyRevoked, RequestAudited } from "./catalogue/GatewayEvents.ts"
 import {
   MemoriesMerged,
   MemoryDeleted,
@@ -43,6 +44,7 @@ import { CurriculumUpdated, PolicyUpdateComputed, TrainingPaused, TrainingResume
 export * from "./catalogue/CortexEvents.ts"
 export * from "./catalogue/ExperimentEvents.ts"
 export * from "./catalogue/FeedbackEvents.ts"
+export * from "./catalogue/GatewayEvents.ts"
 export * from "./catalogue/MemoryEvents.ts"
 export * from "./catalogue/ModelEvents.ts"
 export * from "./catalogue/PromptEvents.ts"
@@ -117,6 +119,11 @@ const experimentEventMembers = [ExperimentStarted, ExperimentConcluded] as const
 export const ExperimentEvent = Schema.Union(...experimentEventMembers)
 export type ExperimentEvent = typeof ExperimentEvent.Type
 
+const gatewayEventMembers = [ApiKeyCreated, ApiKeyRevoked, RequestAudited] as const
+/** API keys (`apikey-<id>`) and the request audit trail (`audit-<date>`). */
+export const GatewayEvent = Schema.Union(...gatewayEventMembers)
+export type GatewayEvent = typeof GatewayEvent.Type
+
 /** Flat (not a union of unions) so decoding finds the member by `_tag` in one lookup. */
 export const TauEvent = Schema.Union(
   ...sessionEventMembers,
@@ -125,7 +132,8 @@ export const TauEvent = Schema.Union(
   ...cortexEventMembers,
   ...trainerEventMembers,
   ...promptEventMembers,
-  ...experimentEventMembers
+  ...experimentEventMembers,
+  ...gatewayEventMembers
 )
 export type TauEvent = typeof TauEvent.Type
 

@@ -17,6 +17,8 @@ export const streamKinds = [
   "prompt",
   "experiment",
   "trainer",
+  "apikey",
+  "audit",
   "other"
 ] as const satisfies ReadonlyArray<StreamKind>
 

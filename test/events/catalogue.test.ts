@@ -154,6 +154,8 @@ describe("streams", () => {
       if (["PolicyUpdateComputed", "TrainingPaused", "TrainingResumed", "CurriculumUpdated"].includes(tag)) {
         return "trainer"
       }
+      if (tag.startsWith("ApiKey")) return "apikey"
+      if (tag === "RequestAudited") return "audit"
       return "session"
     }
     fc.assert(
