@@ -1,0 +1,176 @@
+/**
+ * Gateway overhead: `POST /v1/chat/completions` through `tau serve` (a child process on SQLite,
+ * synchronous=FULL, every event persisted with group commit, auth on with a real key, audit on) against the
+ * same request sent straight to the instant loopback model it calls, with the same keep-alive client in the
+ * same run:
+ *   added latency p50/p99 at 1 connection     target: <= 3 ms added at p50
+ *   added latency p50/p99 at 50 connections
+ *   throughput at 50 connections              target: >= 1,000 requests/s
+ * Agent mode (no tools: a session per request, ~8 events each) and proxy mode (client tools) are both run.
+ * Run: npm run bench:gateway   (or: node --import tsx bench/gateway.ts [scale])
+ */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { Agent, request as httpRequest } from "node:http"
+import { join } from "node:path"
+import { startLoopbackModel } from "../test/support/LoopbackModel.ts"
+import { report, tempDir, writeResults } from "./common.ts"
+
+const scale = Number(process.argv[2] ?? "1")
+const SEQUENTIAL = Math.round(400 * scale)
+const CONCURRENT_SECONDS = 8 * scale
+const CONNECTIONS = 50
+const repoRoot = join(import.meta.dirname, "..")
+const tauBin = join(repoRoot, "bin", "tau.mjs")
+
+interface Target {
+  readonly url: string
+  readonly headers: Record<string, string>
+}
+
+const post = (agent: Agent, target: Target, body: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const started = performance.now()
+    const req = httpRequest(target.url, {
+      method: "POST",
+      agent,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...target.headers }
+    }, (res) => {
+      res.resume()
+      res.on("end", () => {
+        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode} from ${target.url}`))
+        else resolve(performance.now() - started)
+      })
+    })
+    req.on("error", reject)
+    req.end(body)
+  })
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN
+
+interface Run {
+  readonly p50: number
+  readonly p99: number
+  readonly rps: number
+}
+
+const sequential = async (target: Target, body: string, n: number): Promise<Run> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  for (let i = 0; i < Math.min(50, n); i++) await post(agent, target, body)
+  const latencies: Array<number> = []
+  const started = performance.now()
+  for (let i = 0; i < n; i++) latencies.push(await post(agent, target, body))
+  const seconds = (performance.now() - started) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: n / seconds }
+}
+
+const concurrent = async (target: Target, body: string, connections: number, seconds: number): Promise<Run> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections })
+  const latencies: Array<number> = []
+  const warmUntil = performance.now() + 1000
+  const endAt = warmUntil + seconds * 1000
+  let counted = 0
+  const worker = async () => {
+    while (performance.now() < endAt) {
+      const ms = await post(agent, target, body)
+      if (performance.now() > warmUntil) {
+        latencies.push(ms)
+        counted++
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker))
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: counted / seconds }
+}
+
+const run = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tauBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env } })
+    let out = ""
+    let err = ""
+    child.stdout.on("data", (c) => (out += String(c)))
+    child.stderr.on("data", (c) => (err += String(c)))
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`tau ${args.join(" ")}: ${err}`))))
+  })
+
+const waitHealthy = async (url: string, child: ChildProcess) => {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error("tau serve exited")
+    try {
+      const res = await fetch(`${url}/healthz`)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error("tau serve did not become healthy")
+}
+
+const main = async () => {
+  const lb = await startLoopbackModel({ models: ["bench-model"] })
+  const { dir, cleanup } = tempDir("gateway")
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  const env = {
+    TAU_DATABASE_URL: join(dir, "tau.db"),
+    OPENAI_BASE_URL: lb.url,
+    OPENAI_API_KEY: "bench",
+    TAU_MODEL: "bench-model",
+    TAU_RATE_LIMIT_RPS: "0",
+    TAU_PORT: String(port),
+    TAU_LOG_LEVEL: "warning"
+  }
+  const created = JSON.parse(await run(["keys", "create", "--scope", "write", "--name", "bench", "--json"], env)) as {
+    readonly token: string
+  }
+  const server = spawn(process.execPath, [tauBin, "serve"], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: "inherit" })
+  const gatewayUrl = `http://127.0.0.1:${port}`
+  try {
+    await waitHealthy(gatewayUrl, server)
+    const agentBody = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hello there" }] })
+    const proxyBody = JSON.stringify({
+      model: "bench-model",
+      messages: [{ role: "user", content: "hello there" }],
+      tools: [{ type: "function", function: { name: "noop", description: "does nothing", parameters: { type: "object", properties: {} } } }]
+    })
+    const direct: Target = { url: `${lb.url}/chat/completions`, headers: { authorization: "Bearer bench" } }
+    const gateway: Target = { url: `${gatewayUrl}/v1/chat/completions`, headers: { authorization: `Bearer ${created.token}` } }
+
+    const direct1 = await sequential(direct, agentBody, SEQUENTIAL)
+    for (const [mode, body] of [["agent", agentBody], ["proxy", proxyBody]] as const) {
+      const through1 = await sequential(gateway, body, SEQUENTIAL)
+      console.log(
+        `${mode} mode, 1 connection: direct p50 ${direct1.p50.toFixed(2)} ms p99 ${direct1.p99.toFixed(2)} ms; ` +
+          `gateway p50 ${through1.p50.toFixed(2)} ms p99 ${through1.p99.toFixed(2)} ms; ` +
+          `added p50 ${(through1.p50 - direct1.p50).toFixed(2)} ms, p99 ${(through1.p99 - direct1.p99).toFixed(2)} ms`
+      )
+      report(`${mode}: added p50 at 1 connection (ms, lower is better)`, "ms", 3, Math.max(0.001, through1.p50 - direct1.p50), 1,
+        "ratio = 3 ms budget / added ms")
+    }
+    const direct50 = await concurrent(direct, agentBody, CONNECTIONS, CONCURRENT_SECONDS)
+    for (const [mode, body] of [["agent", agentBody], ["proxy", proxyBody]] as const) {
+      const through50 = await concurrent(gateway, body, CONNECTIONS, CONCURRENT_SECONDS)
+      console.log(
+        `${mode} mode, ${CONNECTIONS} connections: direct ${Math.round(direct50.rps)} req/s p50 ${direct50.p50.toFixed(2)} ms ` +
+          `p99 ${direct50.p99.toFixed(2)} ms; gateway ${Math.round(through50.rps)} req/s p50 ${through50.p50.toFixed(2)} ms ` +
+          `p99 ${through50.p99.toFixed(2)} ms; added p50 ${(through50.p50 - direct50.p50).toFixed(2)} ms, ` +
+          `p99 ${(through50.p99 - direct50.p99).toFixed(2)} ms`
+      )
+      report(`${mode}: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", through50.rps, direct50.rps, 0,
+        `target >= 1,000 req/s: ${through50.rps >= 1000 ? "ok" : "MISS"}`)
+    }
+    writeResults("gateway")
+  } finally {
+    server.kill("SIGTERM")
+    await new Promise((r) => server.once("close", r))
+    await lb.close()
+    cleanup()
+  }
+}
+
+await main()

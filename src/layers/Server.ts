@@ -1,0 +1,60 @@
+/**
+ * The gateway process: every route (health, OpenAI adapter, typed API + docs, RPC) on one HttpLayerRouter
+ * behind the global gateway middleware, served by node:http on the configured host and port, over TauAgentLive
+ * (event log, live projections, reward actor, sessions). `tau serve` launches `GatewayLive`; an embedding app
+ * can serve `GatewayRoutes` on its own router instead.
+ */
+import { HttpLayerRouter, HttpMiddleware } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { ApiRoutes } from "../http/ApiRoutes.ts"
+import { AuditTrail } from "../http/audit/AuditTrail.ts"
+import { ApiKeys } from "../http/auth/ApiKeys.ts"
+import { RateLimits } from "../http/auth/RateLimit.ts"
+import { Gateway } from "../http/GatewayConfig.ts"
+import type { GatewaySettings } from "../http/GatewayConfig.ts"
+import { HealthRoutes } from "../http/Health.ts"
+import { makeGatewayMiddleware } from "../http/Middleware.ts"
+import { makeNodeServer } from "../http/NodeServer.ts"
+import { ResponsesRoute } from "../http/openai/Responses.ts"
+import { TauAgentLive } from "./Tau.ts"
+
+/** Every route of the gateway, needing the agent, the queries and the gateway's own services. */
+export const GatewayRoutes = Layer.mergeAll(HealthRoutes, ResponsesRoute, ApiRoutes)
+
+/** The global middleware (see src/http/Middleware.ts) on the router, over the key store, limiter and audit trail. */
+export const GatewayMiddleware = HttpLayerRouter.middleware(
+  Effect.gen(function*() {
+    const settings = yield* Gateway
+    const keys = yield* ApiKeys
+    const limits = yield* RateLimits
+    const audit = yield* AuditTrail
+    return makeGatewayMiddleware(settings, {
+      authenticate: keys.authenticate,
+      limit: limits.take,
+      audit: audit.record
+    })
+  }),
+  { global: true }
+)
+
+/** The gateway's own services: keys, rate limits, the audit trail. */
+export const GatewayServicesLive = Layer.mergeAll(ApiKeys.Default, RateLimits.Default, AuditTrail.Default)
+
+const served = Layer.unwrapEffect(Effect.gen(function*() {
+  const { drainOnClose, server } = yield* makeNodeServer
+  const { tracing } = yield* Gateway
+  const app = HttpLayerRouter.serve(Layer.merge(GatewayRoutes, GatewayMiddleware), { disableLogger: true }).pipe(
+    Layer.provide(server)
+  )
+  return drainOnClose.pipe(
+    Layer.provideMerge(tracing ? app : HttpMiddleware.withTracerDisabledWhen(app, () => true))
+  )
+}))
+
+/** `tau serve`: the HTTP server plus everything behind it, settings from configuration over `overrides`. */
+export const GatewayLive = (overrides: Partial<GatewaySettings> = {}) =>
+  served.pipe(
+    Layer.provide(GatewayServicesLive),
+    Layer.provideMerge(TauAgentLive),
+    Layer.provide(Gateway.fromConfig(overrides))
+  )
