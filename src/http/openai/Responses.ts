@@ -1,0 +1,136 @@
+/**
+ * `POST /v1/responses`: OpenAI's Responses API answered by Tau's own agent (the Sessions service, source
+ * "http"). A response id names its session, so `previous_response_id` continues it. `stream: true` sends the
+ * Responses event sequence (response.created … response.completed) the openai SDK's stream helper reads.
+ * Failures before anything was streamed get their HTTP status (OpenAI error shape); later ones end the
+ * stream with `response.failed`.
+ */
+import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
+import { Clock, Effect, Either, Option, Stream } from "effect"
+import type { Chunk, Scope } from "effect"
+import type { SendError } from "../../actors/session/Host.ts"
+import type { SessionProgress, SessionReply } from "../../actors/session/Progress.ts"
+import { Sessions } from "../../actors/session/Sessions.ts"
+import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
+import { newSessionId } from "../../domain/Ids.ts"
+import type { SessionId } from "../../domain/Ids.ts"
+import { EventLog } from "../../events/EventLog.ts"
+import { sessionStream } from "../../events/Streams.ts"
+import type { SessionEvent } from "../../events/TauEvent.ts"
+import { currentCaller } from "../Caller.ts"
+import { decodeJsonBody } from "./Body.ts"
+import { answeredBy, ResponsesRequest, messageOf, responseId, responseObject, sessionOfResponseId, usageOf } from "./ResponsesApi.ts"
+import type { ResponseHead } from "./ResponsesApi.ts"
+import { streamResponse } from "./ResponsesStream.ts"
+import type { OpenAiFailure } from "./SendErrors.ts"
+import { failureOfReply, failureOfSendError, failureResponse } from "./SendErrors.ts"
+
+const firstVersion = (progress: Chunk.Chunk<SessionProgress>): number | undefined => {
+  for (const p of progress) if (p._tag === "Event") return p.streamVersion
+  return undefined
+}
+
+const fail = (failure: OpenAiFailure) => Effect.fail(failure)
+
+export const handleResponses = Effect.gen(function*() {
+  const body = yield* decodeJsonBody(ResponsesRequest)
+  const message = messageOf(body)
+  if (typeof message !== "string") return yield* fail(message)
+  const sessions = yield* Sessions
+  const model = yield* LanguageModel
+  if (Option.isSome(model.notConfigured)) return yield* fail(failureOfSendError(model.notConfigured.value))
+  const models: ReadonlyArray<string> = model.models
+  if (body.model !== undefined && !models.includes(body.model)) {
+    return yield* fail({
+      status: 404,
+      message: `The model '${body.model}' does not exist here; configured: ${models.join(", ")} (GET /v1/models).`,
+      code: "model_not_found",
+      param: "model"
+    })
+  }
+
+  let sessionId: SessionId
+  if (body.previous_response_id == null) {
+    sessionId = newSessionId()
+  } else {
+    const previous = sessionOfResponseId(body.previous_response_id)
+    const unknown: OpenAiFailure = {
+      status: 404,
+      message: `Previous response with id '${body.previous_response_id}' not found.`,
+      code: "previous_response_not_found",
+      param: "previous_response_id"
+    }
+    if (Option.isNone(previous)) return yield* fail(unknown)
+    const version = yield* (yield* EventLog).streamVersion(sessionStream(previous.value.sessionId)).pipe(
+      Effect.mapError((e): OpenAiFailure => ({ status: 500, message: e.message, code: "storage_error" }))
+    )
+    if (version < previous.value.version) return yield* fail(unknown)
+    sessionId = previous.value.sessionId
+  }
+
+  const caller = yield* currentCaller
+  const user = body.user ?? undefined
+  const userId = caller.keyId === undefined ? user : user === undefined ? caller.keyId : `${caller.keyId}/${user}`
+  const progress = sessions.send(message, {
+    sessionId,
+    source: "http",
+    userId,
+    ...(body.model === undefined ? {} : { model: body.model })
+  })
+  const headers = { "x-tau-session": sessionId }
+  const head = (version: number, createdAt: number): ResponseHead => ({
+    id: responseId(sessionId, version),
+    createdAt,
+    model: body.model ?? models[0] ?? "tau",
+    instructions: body.instructions ?? null,
+    previousResponseId: body.previous_response_id ?? null,
+    user: user ?? null,
+    metadata: body.metadata ?? {}
+  })
+  const createdAt = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+
+  if (body.stream === true) {
+    return yield* streamed(progress, (version) => head(version, createdAt), headers)
+  }
+  const events: Array<SessionEvent> = []
+  let version: number | undefined
+  const reply = yield* Stream.runFold(progress, Option.none<SessionReply>(), (last, p) => {
+    if (p._tag === "Event") {
+      version ??= p.streamVersion
+      events.push(p.event)
+    }
+    return p._tag === "Finished" ? Option.some(p.reply) : last
+  }).pipe(Effect.mapError((e) => ({ ...failureOfSendError(e), headers })))
+  if (Option.isNone(reply)) return yield* fail({ status: 500, message: "the session ended without a reply", code: "no_reply" })
+  const failure = failureOfReply(reply.value, events)
+  if (failure !== undefined) return failureResponse(failure, headers)
+  const finished = { ...head(version ?? 0, createdAt), model: answeredBy(events, head(0, createdAt).model) }
+  return HttpServerResponse.unsafeJson(
+    responseObject(finished, { status: "completed", text: reply.value.reply!.content, usage: usageOf(events) }),
+    { headers }
+  )
+}).pipe(
+  Effect.catchAll((failure: OpenAiFailure & { readonly headers?: Record<string, string> }) =>
+    Effect.succeed(failureResponse(failure, failure.headers))
+  )
+)
+
+/** Pulls the first progress before answering, so errors that come first (no model, ended session) keep their status. */
+const streamed = (
+  progress: Stream.Stream<SessionProgress, SendError>,
+  headOf: (version: number) => ResponseHead,
+  headers: Record<string, string>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, OpenAiFailure & { readonly headers?: Record<string, string> }, Scope.Scope> =>
+  Effect.gen(function*() {
+    const pull = yield* Stream.toPull(progress)
+    const first = yield* Effect.either(pull)
+    if (Either.isLeft(first)) {
+      return Option.isSome(first.left)
+        ? yield* Effect.fail({ ...failureOfSendError(first.left.value), headers })
+        : yield* Effect.fail({ status: 500, message: "the session ended without a reply", code: "no_reply", headers })
+    }
+    const rest = Stream.concat(Stream.fromChunk(first.right), Stream.repeatEffectChunkOption(pull))
+    return streamResponse(rest, headOf(firstVersion(first.right) ?? 0), headers)
+  })
+
+export const ResponsesRoute = HttpLayerRouter.add("POST", "/v1/responses", handleResponses)
