@@ -32,7 +32,7 @@ export interface LoopServices {
   readonly settings: SessionSettings
 }
 
-const attemptOf = (failure: AttemptFailure): AttemptRecord => ({
+export const attemptOf = (failure: AttemptFailure): AttemptRecord => ({
   model: failure.model,
   attempt: failure.attempt,
   kind: failure.error.reason,
@@ -44,7 +44,7 @@ const attemptOf = (failure: AttemptFailure): AttemptRecord => ({
 })
 
 /** The error that ended a call, numbered after the attempts reported so far. */
-const finalAttempt = (error: LanguageModelError, model: string, reported: ReadonlyArray<AttemptRecord>): AttemptRecord => {
+export const finalAttempt = (error: LanguageModelError, model: string, reported: ReadonlyArray<AttemptRecord>): AttemptRecord => {
   const last = reported.at(-1)
   const attempt = last !== undefined && !last.retrying ? last.attempt : (last?.attempt ?? 0) + 1
   switch (error._tag) {

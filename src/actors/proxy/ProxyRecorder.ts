@@ -1,0 +1,203 @@
+/**
+ * Recording proxy mode: an OpenAI-compatible request that carries its own tools is answered by the model with
+ * the client's messages and tools, and recorded as a `session-<id>` stream (source "proxy") so the reward
+ * evaluator, projections and learners see agents that run elsewhere. `begin` folds the session, records the new
+ * input (user messages, the client's tool results) and ModelRequested in one append at the expected version —
+ * that append claims the session, so of two concurrent requests one wins and the other fails with
+ * ProxySessionConflict. The returned turn then calls the model and records its response (or failure) the same way.
+ * Every event is sealed (deep redaction) before append, as the session actor does.
+ */
+import { Clock, Effect, Option, Schema } from "effect"
+import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
+import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
+import type { ChatMessage, ModelRequest, ToolChoice, ToolSpec } from "../../agent/llm/Types.ts"
+import { Safety } from "../../agent/safety/Safety.ts"
+import type { EventId, SessionId } from "../../domain/Ids.ts"
+import { ModelName, newEventId, StreamVersion } from "../../domain/Ids.ts"
+import { EventLog } from "../../events/EventLog.ts"
+import { sessionStream } from "../../events/Streams.ts"
+import { SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
+import type { Inspection, ToolOutcome } from "../session/Commands.ts"
+import { violation } from "../session/DecideSupport.ts"
+import { SessionAlreadyEnded, SessionStorageError } from "../session/Errors.ts"
+import type { SessionState } from "../session/State.ts"
+import { evolve, foldEvents, initialState } from "../session/State.ts"
+import { ProxySessionConflict } from "./Errors.ts"
+import { modelRequested, newInput, proxyStarted, systemPromptOf, toolResultEvents } from "./ProxyPlan.ts"
+import type { ProxyTurn } from "./ProxyTurn.ts"
+import { makeRequest, makeTurn } from "./ProxyTurn.ts"
+
+export interface ProxyInput {
+  readonly sessionId: SessionId
+  readonly messages: ReadonlyArray<ChatMessage>
+  readonly tools: ReadonlyArray<ToolSpec>
+  readonly toolChoice?: ToolChoice | undefined
+  /** Sampling parameters (temperature, maxTokens, …) in ModelRequest's names. */
+  readonly sampling: Partial<Pick<ModelRequest, "temperature" | "topP" | "maxTokens" | "seed" | "frequencyPenalty" | "presencePenalty" | "logprobs" | "topLogprobs">>
+  /** The model the client named; used when it is one of the configured models, else the primary answers. */
+  readonly model?: string | undefined
+  readonly userId?: string | undefined
+  readonly streaming: boolean
+}
+
+export type ProxyBeginError = ProxySessionConflict | SessionAlreadyEnded | SessionStorageError | ModelNotConfigured
+
+/** A model call the log shows as requested and unanswered for longer than this is taken as abandoned. */
+const staleAfterMs = 10 * 60_000
+
+const isSessionEvent = Schema.is(SessionEvent)
+const encode = Schema.encode(SessionEvent)
+const decode = Schema.decodeUnknown(SessionEvent)
+
+export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/ProxyRecorder", {
+  effect: Effect.gen(function*() {
+    const log = yield* EventLog
+    const model = yield* LanguageModel
+    const safety = yield* Safety
+
+    const seal = (event: SessionEvent) =>
+      encode(event).pipe(Effect.map(safety.redactDeep), Effect.flatMap(decode), Effect.orDie)
+
+    /** Appends sealed events at `expected`; returns them, the new version and the folded state. */
+    const append = (
+      sessionId: SessionId,
+      state: SessionState,
+      expected: number,
+      events: ReadonlyArray<SessionEvent>,
+      causationId: EventId | undefined
+    ) =>
+      Effect.gen(function*() {
+        const sealed = yield* Effect.forEach(events, seal)
+        const ids = sealed.map(() => newEventId())
+        const received = sealed.findIndex((e) => e._tag === "UserMessageReceived")
+        const cause = received >= 0 ? ids[received] : causationId
+        const metadata = { correlationId: sessionId, actor: "proxy", ...(cause !== undefined ? { causationId: cause } : {}) }
+        const result = yield* log.append(
+          sessionStream(sessionId),
+          expected === 0 ? "no_stream" : StreamVersion.make(expected),
+          sealed.map((event, i) => ({ event, eventId: ids[i], metadata }))
+        ).pipe(
+          Effect.catchTags({
+            StreamVersionConflict: () =>
+              Effect.fail(
+                new ProxySessionConflict({ sessionId, reason: "conflict", detail: "another request on this session wrote first" })
+              ),
+            EventIdConflict: (e) => Effect.fail(new SessionStorageError({ sessionId, message: e.message })),
+            EventLogError: (e) => Effect.fail(new SessionStorageError({ sessionId, message: e.message }))
+          })
+        )
+        return { events: sealed, state: sealed.reduce(evolve, state), version: result.streamVersion as number, causationId: cause }
+      }).pipe(Effect.uninterruptible)
+
+    const configured: ReadonlyArray<string> = model.models
+    const resolveModel = (requested: string | undefined) =>
+      requested !== undefined && configured.includes(requested) ? requested : configured[0]
+
+    const begin = Effect.fn("ProxyRecorder.begin")(function*(input: ProxyInput) {
+      const { sessionId } = input
+      if (Option.isSome(model.notConfigured)) return yield* Effect.fail(model.notConfigured.value)
+      const modelName = ModelName.make(resolveModel(input.model) ?? "unknown")
+      const envelopes = yield* log.readStream(sessionStream(sessionId)).pipe(
+        Effect.mapError((e) => new SessionStorageError({ sessionId, message: e.message }))
+      )
+      const state = foldEvents(initialState(sessionId), envelopes.map((e) => e.event).filter(isSessionEvent))
+      const last = envelopes.at(-1)
+      const now = yield* Clock.currentTimeMillis
+      if (state.status === "ended") {
+        return yield* new SessionAlreadyEnded({ sessionId, ending: state.ending ?? "ended" })
+      }
+      if (state.started !== undefined && state.started.source !== "proxy") {
+        return yield* new ProxySessionConflict({
+          sessionId,
+          reason: "not_proxy",
+          detail: `this is an agent session (source ${state.started.source}); continue it without tools`
+        })
+      }
+      if (
+        state.status === "awaiting_model" && last?.event._tag === "ModelRequested" &&
+        now - last.recordedAt.getTime() < staleAfterMs
+      ) {
+        return yield* new ProxySessionConflict({ sessionId, reason: "busy", detail: "another request on this session is in progress" })
+      }
+
+      const fresh = newInput(input.messages, state)
+      const events: Array<SessionEvent> = []
+      let current = state
+      const push = (event: SessionEvent) => {
+        events.push(event)
+        current = evolve(current, event)
+      }
+      if (state.status === "new") {
+        push(proxyStarted({ sessionId, model: modelName, systemPrompt: systemPromptOf(input.messages), userId: input.userId }))
+      }
+      /** What the model is shown for each new message: the recorded (inspected) text. */
+      const shown = new Map<number, string>()
+      if (state.status === "awaiting_tools") {
+        const requestedAt = [...envelopes].reverse().find((e) => e.event._tag === "ModelRequested")?.recordedAt.getTime() ?? now
+        const durationMs = Math.max(0, now - requestedAt)
+        const results: Array<ToolOutcome> = []
+        for (const call of state.pendingToolCalls) {
+          const index = fresh.toolResults.get(call.id)
+          if (index === undefined) {
+            results.push({ _tag: "Failed", toolCallId: call.id, reason: "error", message: "the client sent no result for this call", durationMs })
+            continue
+          }
+          const output = input.messages[index]!.content
+          const inspected = yield* safety.inspect("tool_output", output)
+          shown.set(index, inspected.action === "block" ? `Error (policy_denied): the tool output was withheld by the safety policy` : inspected.text)
+          results.push({
+            _tag: "Completed",
+            toolCallId: call.id,
+            output,
+            truncated: false,
+            originalBytes: Buffer.byteLength(output, "utf8"),
+            durationMs,
+            safety: inspected
+          })
+        }
+        const decided = toolResultEvents(current, results, durationMs)
+        if (decided._tag === "Left") return yield* new SessionStorageError({ sessionId, message: decided.left.message })
+        decided.right.forEach(push)
+      }
+      let blocked: Inspection | undefined
+      for (const index of fresh.users) {
+        const inspected = yield* safety.inspect("inbound", input.messages[index]!.content)
+        violation(current, "inbound", inspected).forEach(push)
+        if (inspected.action === "block") {
+          blocked = inspected
+          break
+        }
+        shown.set(index, inspected.text)
+        push(new UserMessageReceived({ sessionId, content: inspected.text }))
+      }
+      const messages = input.messages.map((m, i): ChatMessage => {
+        const text = shown.get(i)
+        if (text !== undefined) return { ...m, content: text }
+        return m._tag === "user" || m._tag === "tool" ? { ...m, content: safety.redact(m.content) } : m
+      })
+      const request = makeRequest(input, messages, resolveModel(input.model))
+      if (blocked === undefined) {
+        push(modelRequested(current, {
+          model: modelName,
+          messageCount: messages.length,
+          toolsOffered: input.tools.map((t) => t.name),
+          params: model.requestParams(request, input.streaming)
+        }))
+      }
+      const causationId = [...envelopes].reverse().find((e) => e.event._tag === "UserMessageReceived")?.eventId
+      const appended = yield* append(sessionId, state, last?.streamVersion ?? 0, events, causationId)
+      return makeTurn({
+        sessionId,
+        model,
+        safety,
+        request,
+        blocked: blocked !== undefined,
+        startedAt: yield* Clock.currentTimeMillis,
+        appended,
+        append: (s, version, evs, cause) => append(sessionId, s, version, evs, cause)
+      })
+    })
+
+    return { begin } as const satisfies { readonly begin: (input: ProxyInput) => Effect.Effect<ProxyTurn, ProxyBeginError> }
+  })
+}) {}
