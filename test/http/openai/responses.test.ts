@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import type { ConfigProvider as CP } from "effect"
 import OpenAI from "openai"
-import { EventLog, sessionStream, TauAgentSqlite } from "../../../src/index.ts"
+import { EventLog, Sessions, sessionStream, TauAgentSqlite } from "../../../src/index.ts"
 import { SessionId } from "../../../src/domain/Ids.ts"
 import type { EventLogService } from "../../../src/events/EventLog.ts"
 import { ModelsRoute } from "../../../src/http/openai/Models.ts"
@@ -14,7 +14,7 @@ import { tempSqliteFile } from "../../support/Sqlite.ts"
 /** Responses + Models served over a fresh SQLite agent configured by `config`; yields the SDK client and the log. */
 const withGateway = <A, E>(
   config: CP.ConfigProvider,
-  body: (client: OpenAI, log: EventLogService) => Effect.Effect<A, E>
+  body: (client: OpenAI, log: EventLogService) => Effect.Effect<A, E, Sessions>
 ) =>
   Effect.gen(function*() {
     const filename = yield* tempSqliteFile
@@ -116,6 +116,23 @@ describe("POST /v1/responses", () => {
           )
           assert.instanceOf(notOurs, OpenAI.NotFoundError)
           assert.strictEqual((notOurs as InstanceType<typeof OpenAI.NotFoundError>).param, "previous_response_id")
+        }))
+    }))
+
+  it.scopedLive("continuing an ended session is a 409, streaming or not (the failure comes before any event)", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      yield* withGateway(lb.configProvider({ TAU_SESSION_STREAM: "false" }), (client) =>
+        Effect.gen(function*() {
+          const first = yield* promise(() => client.responses.create({ model: "loopback-model", input: "bye" }).withResponse())
+          yield* (yield* Sessions).end(SessionId.make(first.response.headers.get("x-tau-session")!)).pipe(Effect.orDie)
+          for (const stream of [false, true]) {
+            const error = yield* rejection(() =>
+              client.responses.create({ model: "loopback-model", input: "again", previous_response_id: first.data.id, stream })
+            )
+            assert.instanceOf(error, OpenAI.ConflictError)
+            assert.strictEqual((error as InstanceType<typeof OpenAI.ConflictError>).code, "session_ended")
+          }
         }))
     }))
 
