@@ -15,11 +15,13 @@ import type { GatewaySettings } from "../http/GatewayConfig.ts"
 import { HealthRoutes } from "../http/Health.ts"
 import { makeGatewayMiddleware } from "../http/Middleware.ts"
 import { makeNodeServer } from "../http/NodeServer.ts"
+import { ChatCompletionsRoute } from "../http/openai/ChatCompletions.ts"
+import { ModelsRoute } from "../http/openai/Models.ts"
 import { ResponsesRoute } from "../http/openai/Responses.ts"
 import { TauAgentLive } from "./Tau.ts"
 
 /** Every route of the gateway, needing the agent, the queries and the gateway's own services. */
-export const GatewayRoutes = Layer.mergeAll(HealthRoutes, ResponsesRoute, ApiRoutes)
+export const GatewayRoutes = Layer.mergeAll(HealthRoutes, ChatCompletionsRoute, ResponsesRoute, ModelsRoute, ApiRoutes)
 
 /** The global middleware (see src/http/Middleware.ts) on the router, over the key store, limiter and audit trail. */
 export const GatewayMiddleware = HttpLayerRouter.middleware(
@@ -44,17 +46,20 @@ const served = Layer.unwrapEffect(Effect.gen(function*() {
   const { drainOnClose, server } = yield* makeNodeServer
   const { tracing } = yield* Gateway
   const app = HttpLayerRouter.serve(Layer.merge(GatewayRoutes, GatewayMiddleware), { disableLogger: true }).pipe(
-    Layer.provide(server)
+    Layer.provideMerge(server)
   )
   return drainOnClose.pipe(
     Layer.provideMerge(tracing ? app : HttpMiddleware.withTracerDisabledWhen(app, () => true))
   )
 }))
 
-/** `tau serve`: the HTTP server plus everything behind it, settings from configuration over `overrides`. */
+/**
+ * `tau serve`: the HTTP server plus everything behind it, settings from configuration over `overrides`. The
+ * output keeps the server (its address), the gateway services and the agent, for tests and embedding apps.
+ */
 export const GatewayLive = (overrides: Partial<GatewaySettings> = {}) =>
   served.pipe(
-    Layer.provide(GatewayServicesLive),
+    Layer.provideMerge(GatewayServicesLive),
     Layer.provideMerge(TauAgentLive),
     Layer.provide(Gateway.fromConfig(overrides))
   )
