@@ -40,6 +40,7 @@ const setup = Effect.gen(function*() {
         prompt_name TEXT NOT NULL,
         prompt_version TEXT NOT NULL,
         workspace TEXT,
+        user_id TEXT,
         turns BIGINT NOT NULL,
         prompt_tokens BIGINT NOT NULL,
         completion_tokens BIGINT NOT NULL,
@@ -61,6 +62,7 @@ const setup = Effect.gen(function*() {
         prompt_name TEXT NOT NULL,
         prompt_version TEXT NOT NULL,
         workspace TEXT,
+        user_id TEXT,
         turns INTEGER NOT NULL,
         prompt_tokens INTEGER NOT NULL,
         completion_tokens INTEGER NOT NULL,
@@ -79,7 +81,8 @@ const setup = Effect.gen(function*() {
 
 export const SessionsProjection: Projection = {
   name: "sessions",
-  version: 1,
+  /** 2: user_id (the gateway filters sessions by user). */
+  version: 2,
   tables: ["tau_sessions"],
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_sessions`),
@@ -101,6 +104,7 @@ export const SessionsProjection: Projection = {
             prompt_name: event.promptName,
             prompt_version: event.promptVersion,
             workspace: event.workspace ?? null,
+            user_id: event.userId ?? null,
             turns: 0,
             prompt_tokens: 0,
             completion_tokens: 0,

@@ -1,5 +1,6 @@
 /**
- * Read side of the `sessions` projection: list sessions (newest first, optionally by status) and look one up.
+ * Read side of the `sessions` projection: list sessions (newest first; by status, source, mode, user, start time)
+ * and look one up.
  */
 import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "@effect/sql"
@@ -19,6 +20,8 @@ export class SessionSummary extends Schema.Class<SessionSummary>("SessionSummary
   promptName: Schema.String,
   promptVersion: Schema.String,
   workspace: Schema.OptionFromNullOr(Schema.String),
+  /** Who was talking (an API key id, a channel user), when the session recorded one. */
+  userId: Schema.OptionFromNullOr(Schema.String),
   turns: Schema.Int,
   promptTokens: Schema.Int,
   completionTokens: Schema.Int,
@@ -37,6 +40,13 @@ export const sessionSummaryToJson = Schema.encodeSync(SessionSummary)
 
 export const SessionFilters = Schema.Struct({
   status: Schema.optional(SessionRowStatus),
+  source: Schema.optional(SessionSource),
+  mode: Schema.optional(SessionMode),
+  userId: Schema.optional(Schema.String),
+  /** Started at or after. */
+  since: Schema.optional(Schema.DateFromSelf),
+  /** Started before. */
+  until: Schema.optional(Schema.DateFromSelf),
   limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
   offset: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
 })
@@ -51,6 +61,7 @@ const Row = Schema.Struct({
   prompt_name: Schema.String,
   prompt_version: Schema.String,
   workspace: Schema.NullOr(Schema.String),
+  user_id: Schema.NullOr(Schema.String),
   turns: SqlInt,
   prompt_tokens: SqlInt,
   completion_tokens: SqlInt,
@@ -74,6 +85,7 @@ const toSummary = (r: typeof Row.Type) =>
     promptName: r.prompt_name,
     promptVersion: r.prompt_version,
     workspace: Option.fromNullable(r.workspace),
+    userId: Option.fromNullable(r.user_id),
     turns: r.turns,
     promptTokens: r.prompt_tokens,
     completionTokens: r.completion_tokens,
@@ -95,7 +107,14 @@ export class SessionsQuery extends Effect.Service<SessionsQuery>()("tau/projecti
 
     /** Newest first (by start time, then id). */
     const list = Effect.fn("SessionsQuery.list")(function*(filters: SessionFilters = {}) {
-      const conditions = filters.status === undefined ? [] : [sql`status = ${filters.status}`]
+      const conditions = [
+        filters.status === undefined ? undefined : sql`status = ${filters.status}`,
+        filters.source === undefined ? undefined : sql`source = ${filters.source}`,
+        filters.mode === undefined ? undefined : sql`mode = ${filters.mode}`,
+        filters.userId === undefined ? undefined : sql`user_id = ${filters.userId}`,
+        filters.since === undefined ? undefined : sql`started_at >= ${filters.since.toISOString()}`,
+        filters.until === undefined ? undefined : sql`started_at < ${filters.until.toISOString()}`
+      ].filter((c) => c !== undefined)
       return yield* run(sql`SELECT * FROM tau_sessions WHERE ${sql.and(conditions)}
         ORDER BY started_at DESC, session_id DESC LIMIT ${filters.limit ?? 100} OFFSET ${filters.offset ?? 0}`)
     })

@@ -60,6 +60,7 @@ const foldSessions = (events: ReadonlyArray<{ readonly streamId: string; readonl
         promptName: event.promptName,
         promptVersion: event.promptVersion,
         workspace: event.workspace ?? null,
+        userId: event.userId ?? null,
         turns: 0,
         promptTokens: 0,
         completionTokens: 0,

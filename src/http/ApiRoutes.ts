@@ -1,0 +1,19 @@
+/**
+ * The typed API on the gateway's router: `TauApi` with its group handlers, `/openapi.json`, and the Swagger UI
+ * at `/docs` (its script and styles are inlined in the page, so it works without internet access).
+ */
+import { HttpApiSwagger, HttpLayerRouter } from "@effect/platform"
+import { Layer } from "effect"
+import { TauApi } from "./Api.ts"
+import { EventsHttpLive } from "./events/Http.ts"
+import { JsonBodyLive } from "./JsonBody.ts"
+import { ProjectionsHttpLive } from "./projections/Http.ts"
+import { SessionsHttpLive } from "./sessions/Http.ts"
+
+/** The handlers of every group in TauApi (the lead adds audit and memory here). */
+export const ApiGroupsLive = Layer.mergeAll(SessionsHttpLive, EventsHttpLive, ProjectionsHttpLive, JsonBodyLive)
+
+export const ApiRoutes = Layer.mergeAll(
+  HttpLayerRouter.addHttpApi(TauApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(ApiGroupsLive)),
+  HttpApiSwagger.layerHttpLayerRouter({ api: TauApi, path: "/docs" })
+)
