@@ -5,6 +5,7 @@
 import { Context } from "effect"
 import type { Projection } from "./Projection.ts"
 import { MemoryProjection } from "../agent/memory/MemoryProjection.ts"
+import { ApiKeysProjection } from "./ApiKeysProjection.ts"
 import { RewardsProjection } from "./RewardsProjection.ts"
 import { SessionsProjection } from "./SessionsProjection.ts"
 import { StreamsProjection } from "./StreamsProjection.ts"
@@ -13,7 +14,8 @@ export const builtinProjections: ReadonlyArray<Projection> = [
   StreamsProjection,
   SessionsProjection,
   MemoryProjection,
-  RewardsProjection
+  RewardsProjection,
+  ApiKeysProjection
 ]
 
 export class RegisteredProjections extends Context.Reference<RegisteredProjections>()(
