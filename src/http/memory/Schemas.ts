@@ -91,7 +91,9 @@ export const toFilters = (p: Omit<SearchParams, "q">): SearchFilters => ({
   ...(p.graph === undefined ? {} : { graph: p.graph })
 })
 
-export const toBounds = (p: { readonly depth?: number | undefined; readonly maxNodes?: number | undefined }): GraphBounds => ({
+export const toBounds = (
+  p: { readonly depth?: number | undefined; readonly maxNodes?: number | undefined }
+): { readonly depth?: number; readonly maxNodes?: number } => ({
   ...(p.depth === undefined ? {} : { depth: p.depth }),
   ...(p.maxNodes === undefined ? {} : { maxNodes: p.maxNodes })
 })
