@@ -7,7 +7,7 @@
  * ProxySessionConflict. The returned turn then calls the model and records its response (or failure) the same way.
  * Every event is sealed (deep redaction) before append, as the session actor does.
  */
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Schedule, Schema } from "effect"
 import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { ChatMessage, ModelRequest, ToolChoice, ToolSpec } from "../../agent/llm/Types.ts"
@@ -16,10 +16,11 @@ import type { EventId, SessionId } from "../../domain/Ids.ts"
 import { ModelName, newEventId, StreamVersion } from "../../domain/Ids.ts"
 import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
-import { SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
+import { SessionAbandoned, SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
 import type { Inspection, ToolOutcome } from "../session/Commands.ts"
 import { violation } from "../session/DecideSupport.ts"
 import { SessionAlreadyEnded, SessionStorageError } from "../session/Errors.ts"
+import { SessionConfig } from "../session/SessionConfig.ts"
 import type { SessionState } from "../session/State.ts"
 import { evolve, foldEvents, initialState } from "../session/State.ts"
 import { ProxySessionConflict } from "./Errors.ts"
@@ -50,10 +51,14 @@ const encode = Schema.encode(SessionEvent)
 const decode = Schema.decodeUnknown(SessionEvent)
 
 export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/ProxyRecorder", {
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const log = yield* EventLog
     const model = yield* LanguageModel
     const safety = yield* Safety
+    const { abandonAfter } = yield* SessionConfig
+    const idleMs = Duration.toMillis(abandonAfter)
+    /** Proxy sessions this process wrote to, with the time of its last append: the idle sweep's candidates. */
+    const touched = new Map<SessionId, number>()
 
     const seal = (event: SessionEvent) =>
       encode(event).pipe(Effect.map(safety.redactDeep), Effect.flatMap(decode), Effect.orDie)
@@ -86,8 +91,40 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
             EventLogError: (e) => Effect.fail(new SessionStorageError({ sessionId, message: e.message }))
           })
         )
+        touched.set(sessionId, yield* Clock.currentTimeMillis)
         return { events: sealed, state: sealed.reduce(evolve, state), version: result.streamVersion as number, causationId: cause }
       }).pipe(Effect.uninterruptible)
+
+    /**
+     * A proxy session has no actor to notice that its client stopped: one idle past TAU_SESSION_IDLE_TIMEOUT_MS
+     * gets SessionAbandoned (appended at the version read, so a request that came meanwhile wins), which lets the
+     * reward evaluator score it. Covers the sessions this process served since it started.
+     */
+    const abandonIdle = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      for (const [sessionId, at] of touched) {
+        if (now - at < idleMs) continue
+        touched.delete(sessionId)
+        const envelopes = yield* log.readStream(sessionStream(sessionId))
+        const last = envelopes.at(-1)
+        if (last === undefined) continue
+        const idle = now - last.recordedAt.getTime()
+        const state = foldEvents(initialState(sessionId), envelopes.map((e) => e.event).filter(isSessionEvent))
+        if (state.status === "ended" || state.started?.source !== "proxy") continue
+        if (idle < idleMs) {
+          touched.set(sessionId, last.recordedAt.getTime())
+          continue
+        }
+        yield* append(sessionId, state, last.streamVersion, [
+          new SessionAbandoned({ sessionId, idleMs: Math.round(idle), turns: state.turn })
+        ], undefined).pipe(Effect.catchTag("ProxySessionConflict", () => Effect.void))
+      }
+    }).pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("proxy idle sweep failed", cause)),
+      Effect.annotateLogs({ service: "ProxyRecorder" })
+    )
+    const every = Duration.millis(Math.min(60_000, Math.max(50, Math.floor(idleMs / 4))))
+    yield* Effect.forkScoped(Effect.repeat(abandonIdle, Schedule.spaced(every)))
 
     const configured: ReadonlyArray<string> = model.models
     const resolveModel = (requested: string | undefined) =>

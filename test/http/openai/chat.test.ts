@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Layer, Option, Schedule } from "effect"
 import OpenAI from "openai"
 import { EventLog, ProjectionRunner, sessionStream, SessionsQuery, TauAgentSqlite } from "../../../src/index.ts"
+import { rewardStream } from "../../../src/events/Streams.ts"
 import type { SessionId } from "../../../src/domain/Ids.ts"
 import { ChatCompletionsRoute } from "../../../src/http/openai/ChatCompletions.ts"
 import { gatewayUrl, serveRoutes } from "../../support/Gateway.ts"
@@ -286,6 +287,57 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
         assert.strictEqual(events.filter((e) => e._tag === "ModelRequested").length, 2)
       })
     ))
+
+  it.scopedLive("a failed model call is recorded; the client's retry continues the session without a duplicate message", () =>
+    withGateway(({ client, lb }) =>
+      Effect.gen(function*() {
+        lb.enqueue(Reply.error(400), Reply.text("second try"))
+        const ask = () =>
+          Effect.promise(() =>
+            client.chat.completions.create(
+              { model: "loopback-model", messages: [{ role: "user", content: "hello?" }], tools: [weatherTool] },
+              { headers: { "x-tau-session": "proxy-retry-1" } }
+            ).then((r) => r.choices[0]?.message.content, (e: unknown) => e)
+          )
+        const failed = yield* ask()
+        assert.instanceOf(failed, OpenAI.BadRequestError)
+        assert.strictEqual(yield* ask(), "second try")
+        const events = yield* tagsOf("proxy-retry-1")
+        assert.deepStrictEqual(events.map((e) => e._tag), [
+          "SessionStarted",
+          "UserMessageReceived",
+          "ModelRequested",
+          "ModelCallFailed",
+          "ModelRequested",
+          "ModelResponded",
+          "AssistantReplied",
+          "TurnCompleted"
+        ])
+      })
+    ))
+
+  it.scopedLive("an idle proxy session is abandoned and then scored by the reward evaluator", () =>
+    withGateway(({ client, lb }) =>
+      Effect.gen(function*() {
+        lb.enqueue(Reply.text("done"))
+        const { response } = yield* Effect.promise(() =>
+          client.chat.completions.create({
+            model: "loopback-model",
+            messages: [{ role: "user", content: "quick one" }],
+            tools: [weatherTool]
+          }).withResponse()
+        )
+        const sessionId = response.headers.get("x-tau-session")! as SessionId
+        const log = yield* EventLog
+        const rewards = yield* log.readStream(rewardStream(sessionId)).pipe(
+          Effect.filterOrFail((envelopes) => envelopes.length > 0),
+          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
+          Effect.orDie
+        )
+        assert.strictEqual(rewards[0]?.event._tag, "RewardAssigned")
+        const events = yield* tagsOf(sessionId)
+        assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+      }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
 })
 
 describe("POST /v1/chat/completions, errors", () => {
