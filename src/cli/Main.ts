@@ -4,10 +4,12 @@
 import { Command } from "@effect/cli"
 import { Console, Effect, Layer, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
+import { ApiKeys } from "../http/auth/ApiKeys.ts"
 import { SessionsQuery } from "../projections/SessionsQuery.ts"
 import { EventLogLive, TauAgentOneShot, TauOneShot } from "../layers/Tau.ts"
 import { describeFailure } from "./Failure.ts"
 import { exportCommand } from "./log/Export.ts"
+import { keysCommand } from "./keys/Keys.ts"
 import { importCommand } from "./log/Import.ts"
 import { statsCommand } from "./log/Stats.ts"
 import { tailCommand } from "./log/Tail.ts"
@@ -45,6 +47,7 @@ const sessions = sessionsCommand.pipe(Command.provide(SessionsQuery.Default.pipe
 const rewards = rewardsCommand.pipe(Command.provide(RewardCommandsLive.pipe(Layer.provideMerge(TauOneShot))))
 const rescore = rescoreCommand.pipe(Command.provide(RewardCommandsLive.pipe(Layer.provideMerge(TauOneShot))))
 const feedback = feedbackCommand.pipe(Command.provide(TauAgentOneShot))
+const keys = keysCommand.pipe(Command.provide(ApiKeys.Default.pipe(Layer.provideMerge(TauOneShot))))
 
 const memory = memoryCommand.pipe(Command.provide(MemoryCommandsLive))
 
@@ -54,7 +57,7 @@ const versionCommand = Command.make("version", {}, () => stdoutLine(`tau ${versi
 
 export const tau = Command.make("tau").pipe(
   Command.withDescription("Tau: an event-sourced, self-improving agent runtime"),
-  Command.withSubcommands([run, chat, sessions, rewards, feedback, rescore, memory, log, projections, versionCommand])
+  Command.withSubcommands([run, chat, sessions, rewards, feedback, rescore, memory, keys, log, projections, versionCommand])
 )
 
 const cli = Command.run(tau, { name: "tau", version })

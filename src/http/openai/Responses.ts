@@ -40,14 +40,8 @@ export const handleResponses = Effect.gen(function*() {
   const model = yield* LanguageModel
   if (Option.isSome(model.notConfigured)) return yield* fail(failureOfSendError(model.notConfigured.value))
   const models: ReadonlyArray<string> = model.models
-  if (body.model !== undefined && !models.includes(body.model)) {
-    return yield* fail({
-      status: 404,
-      message: `The model '${body.model}' does not exist here; configured: ${models.join(", ")} (GET /v1/models).`,
-      code: "model_not_found",
-      param: "model"
-    })
-  }
+  // Clients hard-code model names (gpt-4o…): a name Tau is not configured for is answered by the primary model.
+  const chosen = body.model !== undefined && models.includes(body.model) ? body.model : undefined
 
   let sessionId: SessionId
   if (body.previous_response_id == null) {
@@ -70,18 +64,18 @@ export const handleResponses = Effect.gen(function*() {
 
   const caller = yield* currentCaller
   const user = body.user ?? undefined
-  const userId = caller.keyId === undefined ? user : user === undefined ? caller.keyId : `${caller.keyId}/${user}`
+  const userId = caller.keyId ?? user
   const progress = sessions.send(message, {
     sessionId,
     source: "http",
     userId,
-    ...(body.model === undefined ? {} : { model: body.model })
+    ...(chosen === undefined ? {} : { model: chosen })
   })
   const headers = { "x-tau-session": sessionId }
   const head = (version: number, createdAt: number): ResponseHead => ({
     id: responseId(sessionId, version),
     createdAt,
-    model: body.model ?? models[0] ?? "tau",
+    model: chosen ?? models[0] ?? "tau",
     instructions: body.instructions ?? null,
     previousResponseId: body.previous_response_id ?? null,
     user: user ?? null,
