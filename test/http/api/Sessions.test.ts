@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { EventLog } from "../../../src/events/EventLog.ts"
 import { ProjectionRunner } from "../../../src/projections/ProjectionRunner.ts"
@@ -23,7 +23,7 @@ const issuePaths = (body: Record<string, unknown>) => [
 ]
 
 describe("typed API: sessions", () => {
-  it.layer(apiServer((lb) => lb.config()), { timeout: 60_000 })((it) => {
+  layer(apiServer((lb) => lb.config()), { timeout: 60_000, excludeTestServices: true })((it) => {
     it.effect("start, get, list with filters, events, send, feedback, cancel; a message after cancel is a 409", () =>
       Effect.gen(function*() {
         const api = yield* client

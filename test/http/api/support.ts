@@ -2,9 +2,10 @@
  * The typed API served for tests: ApiRoutes over TauAgentSqlite on a temp file, the loopback model as the
  * provider, a typed client, and a small SSE reader over fetch.
  */
-import { FetchHttpClient, HttpApiClient } from "@effect/platform"
+import { FetchHttpClient, HttpApiClient, HttpLayerRouter, HttpServerRequest } from "@effect/platform"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
 import { TauApi } from "../../../src/http/Api.ts"
+import { CurrentCaller } from "../../../src/http/Caller.ts"
 import { ApiRoutes } from "../../../src/http/ApiRoutes.ts"
 import { TauAgentSqlite } from "../../../src/layers/Tau.ts"
 import { gatewayUrl, serveRoutes } from "../../support/Gateway.ts"
@@ -14,12 +15,15 @@ import { tempSqliteFile } from "../../support/Sqlite.ts"
 export class BaseUrl extends Context.Tag("test/BaseUrl")<BaseUrl, string>() {}
 
 /** The server on a fresh database with `config` as the whole configuration. */
-export const apiServer = (config: (lb: Context.Tag.Service<Loopback>) => Map<string, string>) =>
+export const apiServer = (
+  config: (lb: Context.Tag.Service<Loopback>) => Map<string, string>,
+  extraRoutes: Layer.Layer<never, never, HttpLayerRouter.HttpRouter> = Layer.empty
+) =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const lb = yield* Loopback
     const filename = yield* tempSqliteFile
     const app = TauAgentSqlite({ filename })
-    const server = serveRoutes(ApiRoutes).pipe(Layer.provideMerge(app))
+    const server = serveRoutes(Layer.merge(ApiRoutes, extraRoutes)).pipe(Layer.provideMerge(app))
     const withUrl = Layer.effect(BaseUrl, gatewayUrl).pipe(Layer.provideMerge(server))
     return withUrl.pipe(
       Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(config(lb)))),
@@ -66,3 +70,15 @@ export const readSse = async (
     await reader.cancel().catch(() => undefined)
   }
 }
+
+/**
+ * Stands in for the gateway's auth middleware: the `x-test-scope` header sets the caller's scope (admin when
+ * absent), so scope checks inside handlers can be tested without keys.
+ */
+export const TestCallerMiddleware = HttpLayerRouter.middleware((app) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const scope = request.headers["x-test-scope"]
+    return scope === "read" || scope === "write"
+      ? Effect.locally(app, CurrentCaller, { keyId: undefined, name: `test-${scope}`, scope })
+      : app
+  }), { global: true })
