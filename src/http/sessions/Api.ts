@@ -74,7 +74,7 @@ const Message = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200_000
 export const StartSession = Schema.Struct({
   message: Message,
   mode: Schema.optional(SessionMode),
-  /** Defaults to the caller's key id. */
+  /** The session's user with auth off; with an API key the user is always the key's id. */
   userId: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
   maxTurns: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
   budgetUsd: Schema.optional(Schema.Number.pipe(Schema.nonNegative(), Schema.finite())),

@@ -74,7 +74,8 @@ export const SessionsHttpLive = HttpApiBuilder.group(TauApi, "sessions", (handle
       Effect.map(currentCaller, (caller): SendOptions => ({
         source: "http",
         mode: payload.mode,
-        userId: payload.userId ?? caller.keyId,
+        // As on the OpenAI routes: with a key the user is the key; `userId` counts only with auth off.
+        userId: caller.keyId ?? payload.userId,
         maxTurns: payload.maxTurns,
         budgetUsd: payload.budgetUsd,
         model: payload.model
