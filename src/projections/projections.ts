@@ -6,6 +6,7 @@ import { Context } from "effect"
 import type { Projection } from "./Projection.ts"
 import { MemoryProjection } from "../agent/memory/MemoryProjection.ts"
 import { ApiKeysProjection } from "./ApiKeysProjection.ts"
+import { AuditProjection } from "./AuditProjection.ts"
 import { RewardsProjection } from "./RewardsProjection.ts"
 import { SessionsProjection } from "./SessionsProjection.ts"
 import { StreamsProjection } from "./StreamsProjection.ts"
@@ -15,7 +16,8 @@ export const builtinProjections: ReadonlyArray<Projection> = [
   SessionsProjection,
   MemoryProjection,
   RewardsProjection,
-  ApiKeysProjection
+  ApiKeysProjection,
+  AuditProjection
 ]
 
 export class RegisteredProjections extends Context.Reference<RegisteredProjections>()(

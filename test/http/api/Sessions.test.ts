@@ -74,6 +74,16 @@ describe("typed API: sessions", () => {
         const raw = yield* post(`${yield* BaseUrl}/api/sessions/${id}/messages`, JSON.stringify({ message: "x" }))
         assert.strictEqual(raw.status, 409)
         assert.strictEqual(raw.body["_tag"], "SessionAlreadyEnded")
+
+        // Streamed, the refusal comes after the response started: an `error` message, then the end.
+        const streamUrl = `${yield* BaseUrl}/api/sessions/${id}/messages/stream`
+        const streamed = yield* Effect.promise(async () =>
+          readSse(
+            await fetch(streamUrl, { method: "POST", headers: { "content-type": "application/json" }, body: `{"message":"x"}` })
+          )
+        )
+        assert.deepStrictEqual(streamed.map((m) => m.event), ["error"])
+        assert.strictEqual(JSON.parse(streamed[0]!.data)._tag, "SessionAlreadyEnded")
       }))
 
     it.effect("unknown sessions are 404 on get, events, send, cancel and feedback", () =>
