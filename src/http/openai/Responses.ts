@@ -6,7 +6,7 @@
  * stream with `response.failed`.
  */
 import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
-import { Clock, Effect, Either, Option, Stream } from "effect"
+import { Clock, Config, Duration, Effect, Either, Option, Stream } from "effect"
 import type { Chunk, Scope } from "effect"
 import type { SendError } from "../../actors/session/Host.ts"
 import type { SessionProgress, SessionReply } from "../../actors/session/Progress.ts"
@@ -32,7 +32,7 @@ const firstVersion = (progress: Chunk.Chunk<SessionProgress>): number | undefine
 
 const fail = (failure: OpenAiFailure) => Effect.fail(failure)
 
-export const handleResponses = Effect.gen(function*() {
+export const handleResponses = (heartbeat: Duration.Duration) => Effect.gen(function*() {
   const body = yield* decodeJsonBody(ResponsesRequest)
   const message = messageOf(body)
   if (typeof message !== "string") return yield* fail(message)
@@ -84,7 +84,7 @@ export const handleResponses = Effect.gen(function*() {
   const createdAt = Math.floor((yield* Clock.currentTimeMillis) / 1000)
 
   if (body.stream === true) {
-    return yield* streamed(progress, (version) => head(version, createdAt), headers)
+    return yield* streamed(progress, (version) => head(version, createdAt), headers, heartbeat)
   }
   const events: Array<SessionEvent> = []
   let version: number | undefined
@@ -113,7 +113,8 @@ export const handleResponses = Effect.gen(function*() {
 const streamed = (
   progress: Stream.Stream<SessionProgress, SendError>,
   headOf: (version: number) => ResponseHead,
-  headers: Record<string, string>
+  headers: Record<string, string>,
+  heartbeat: Duration.Duration
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, OpenAiFailure & { readonly headers?: Record<string, string> }, Scope.Scope> =>
   Effect.gen(function*() {
     const pull = yield* Stream.toPull(progress)
@@ -124,7 +125,13 @@ const streamed = (
         : yield* Effect.fail({ status: 500, message: "the session ended without a reply", code: "no_reply", headers })
     }
     const rest = Stream.concat(Stream.fromChunk(first.right), Stream.repeatEffectChunkOption(pull))
-    return streamResponse(rest, headOf(firstVersion(first.right) ?? 0), headers)
+    return streamResponse(rest, headOf(firstVersion(first.right) ?? 0), headers, heartbeat)
   })
 
-export const ResponsesRoute = HttpLayerRouter.add("POST", "/v1/responses", handleResponses)
+/** TAU_SSE_HEARTBEAT (default 15 s): the comment line kept flowing while the agent works without text. */
+export const ResponsesRoute = HttpLayerRouter.use((router) =>
+  Effect.flatMap(
+    Config.duration("TAU_SSE_HEARTBEAT").pipe(Config.withDefault(Duration.seconds(15))),
+    (heartbeat) => router.add("POST", "/v1/responses", handleResponses(heartbeat))
+  )
+)

@@ -6,6 +6,7 @@
  */
 import type { HttpServerResponse } from "@effect/platform"
 import { Stream } from "effect"
+import type { Duration } from "effect"
 import type { SendError } from "../../actors/session/Host.ts"
 import type { SessionProgress, SessionReply } from "../../actors/session/Progress.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
@@ -18,7 +19,8 @@ import { eventFrame, sseResponse } from "./Sse.ts"
 export const streamResponse = (
   progress: Stream.Stream<SessionProgress, SendError>,
   head: ResponseHead,
-  headers: Readonly<Record<string, string>>
+  headers: Readonly<Record<string, string>>,
+  heartbeat?: Duration.Duration
 ): HttpServerResponse.HttpServerResponse => {
   let sequence = 0
   let opened = false
@@ -92,5 +94,5 @@ export const streamResponse = (
       )
     ))
   )
-  return sseResponse(frames, { headers })
+  return sseResponse(frames, { headers, heartbeat })
 }

@@ -186,6 +186,27 @@ describe("POST /v1/responses", () => {
         }))
     }))
 
+  it.scopedLive("stream: heartbeat comments flow while the model is silent; the SDK skips them", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.text("late answer", { delayMs: 300 }), Reply.text("late again", { delayMs: 300 }))
+      yield* withGateway(lb.configProvider({ TAU_SSE_HEARTBEAT: "40 millis" }), (client) =>
+        Effect.gen(function*() {
+          const raw = yield* promise(() =>
+            fetch(`${client.baseURL}/responses`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ model: "loopback-model", input: "hi", stream: true })
+            }).then(async (r) => ({ type: r.headers.get("content-type"), text: await r.text() }))
+          )
+          assert.strictEqual(raw.type, "text/event-stream")
+          assert.isAbove(raw.text.split(": heartbeat\n\n").length - 1, 2)
+          assert.match(raw.text, /event: response\.completed\ndata: \{"type":"response\.completed"/)
+          const final = yield* promise(() => client.responses.stream({ model: "loopback-model", input: "hi" }).finalResponse())
+          assert.strictEqual(final.output_text, "late again")
+        }))
+    }))
+
   it.scopedLive("stream: continuing a session streams into it, and a later model failure ends with response.failed", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
