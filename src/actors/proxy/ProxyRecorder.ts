@@ -5,6 +5,7 @@
  * input (user messages, the client's tool results) and ModelRequested in one append at the expected version —
  * that append claims the session, so of two concurrent requests one wins and the other fails with
  * ProxySessionConflict. The returned turn then calls the model and records its response (or failure) the same way.
+ * Each session's folded view is cached (ProxyView.ts), so a request decodes only the events since the last one.
  * Every event is sealed (deep redaction) before append, as the session actor does.
  */
 import { Clock, Duration, Effect, Option, Schedule, Schema } from "effect"
@@ -12,7 +13,7 @@ import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { ChatMessage, ModelRequest, ToolChoice, ToolSpec } from "../../agent/llm/Types.ts"
 import { Safety } from "../../agent/safety/Safety.ts"
-import type { EventId, SessionId } from "../../domain/Ids.ts"
+import type { SessionId } from "../../domain/Ids.ts"
 import { ModelName, newEventId, StreamVersion } from "../../domain/Ids.ts"
 import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
@@ -21,9 +22,10 @@ import type { Inspection, ToolOutcome } from "../session/Commands.ts"
 import { violation } from "../session/DecideSupport.ts"
 import { SessionAlreadyEnded, SessionStorageError } from "../session/Errors.ts"
 import { SessionConfig } from "../session/SessionConfig.ts"
-import type { SessionState } from "../session/State.ts"
-import { evolve, foldEvents, initialState } from "../session/State.ts"
+import { evolve } from "../session/State.ts"
 import { ProxySessionConflict } from "./Errors.ts"
+import type { ProxyView } from "./ProxyView.ts"
+import { emptyView, stepView } from "./ProxyView.ts"
 import { modelRequested, newInput, proxyStarted, systemPromptOf, toolResultEvents } from "./ProxyPlan.ts"
 import type { ProxyTurn } from "./ProxyTurn.ts"
 import { makeRequest, makeTurn } from "./ProxyTurn.ts"
@@ -46,7 +48,9 @@ export type ProxyBeginError = ProxySessionConflict | SessionAlreadyEnded | Sessi
 /** A model call the log shows as requested and unanswered for longer than this is taken as abandoned. */
 const staleAfterMs = 10 * 60_000
 
-const isSessionEvent = Schema.is(SessionEvent)
+/** Sessions whose view is kept in memory (least recently used ones are dropped, then re-read when needed). */
+const maxViews = 10_000
+
 const encode = Schema.encode(SessionEvent)
 const decode = Schema.decodeUnknown(SessionEvent)
 
@@ -63,21 +67,41 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
     const seal = (event: SessionEvent) =>
       encode(event).pipe(Effect.map(safety.redactDeep), Effect.flatMap(decode), Effect.orDie)
 
-    /** Appends sealed events at `expected`; returns them, the new version and the folded state. */
-    const append = (
-      sessionId: SessionId,
-      state: SessionState,
-      expected: number,
-      events: ReadonlyArray<SessionEvent>,
-      causationId: EventId | undefined
-    ) =>
+    const views = new Map<SessionId, ProxyView>()
+    const remember = (sessionId: SessionId, view: ProxyView) => {
+      // A slower concurrent read must not put an older view back.
+      if ((views.get(sessionId)?.version ?? -1) > view.version) return
+      views.delete(sessionId)
+      views.set(sessionId, view)
+      if (views.size > maxViews) views.delete(views.keys().next().value!)
+    }
+
+    /** The session as of now: the cached view advanced by the events after its version (any writer's). */
+    const viewOf = (sessionId: SessionId) =>
       Effect.gen(function*() {
+        const cached = views.get(sessionId) ?? emptyView(sessionId)
+        const envelopes = yield* log.readStream(sessionStream(sessionId), cached.version + 1).pipe(
+          Effect.mapError((e) => new SessionStorageError({ sessionId, message: e.message }))
+        )
+        if (envelopes.length === 0) return cached
+        const view = envelopes.reduce(
+          (v, e) => stepView(v, { event: e.event, eventId: e.eventId, streamVersion: e.streamVersion, at: e.recordedAt.getTime() }),
+          cached
+        )
+        remember(sessionId, view)
+        return view
+      })
+
+    /** Appends sealed events at the view's version; returns them and the advanced view. */
+    const append = (sessionId: SessionId, view: ProxyView, events: ReadonlyArray<SessionEvent>) =>
+      Effect.gen(function*() {
+        const expected = view.version
         const sealed = yield* Effect.forEach(events, seal)
         const ids = sealed.map(() => newEventId())
         const received = sealed.findIndex((e) => e._tag === "UserMessageReceived")
-        const cause = received >= 0 ? ids[received] : causationId
+        const cause = received >= 0 ? ids[received] : view.userEventId
         const metadata = { correlationId: sessionId, actor: "proxy", ...(cause !== undefined ? { causationId: cause } : {}) }
-        const result = yield* log.append(
+        yield* log.append(
           sessionStream(sessionId),
           expected === 0 ? "no_stream" : StreamVersion.make(expected),
           sealed.map((event, i) => ({ event, eventId: ids[i], metadata }))
@@ -91,8 +115,14 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
             EventLogError: (e) => Effect.fail(new SessionStorageError({ sessionId, message: e.message }))
           })
         )
-        touched.set(sessionId, yield* Clock.currentTimeMillis)
-        return { events: sealed, state: sealed.reduce(evolve, state), version: result.streamVersion as number, causationId: cause }
+        const at = yield* Clock.currentTimeMillis
+        touched.set(sessionId, at)
+        const next = sealed.reduce(
+          (v, event, i) => stepView(v, { event, eventId: ids[i]!, streamVersion: expected + i + 1, at }),
+          view
+        )
+        remember(sessionId, next)
+        return { events: sealed, view: next }
       }).pipe(Effect.uninterruptible)
 
     /**
@@ -105,19 +135,17 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
       for (const [sessionId, at] of touched) {
         if (now - at < idleMs) continue
         touched.delete(sessionId)
-        const envelopes = yield* log.readStream(sessionStream(sessionId))
-        const last = envelopes.at(-1)
-        if (last === undefined) continue
-        const idle = now - last.recordedAt.getTime()
-        const state = foldEvents(initialState(sessionId), envelopes.map((e) => e.event).filter(isSessionEvent))
-        if (state.status === "ended" || state.started?.source !== "proxy") continue
+        const view = yield* viewOf(sessionId)
+        const { state } = view
+        if (view.version === 0 || state.status === "ended" || state.started?.source !== "proxy") continue
+        const idle = now - view.lastAt
         if (idle < idleMs) {
-          touched.set(sessionId, last.recordedAt.getTime())
+          touched.set(sessionId, view.lastAt)
           continue
         }
-        yield* append(sessionId, state, last.streamVersion, [
-          new SessionAbandoned({ sessionId, idleMs: Math.round(idle), turns: state.turn })
-        ], undefined).pipe(Effect.catchTag("ProxySessionConflict", () => Effect.void))
+        yield* append(sessionId, view, [new SessionAbandoned({ sessionId, idleMs: Math.round(idle), turns: state.turn })]).pipe(
+          Effect.catchTag("ProxySessionConflict", () => Effect.void)
+        )
       }
     }).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("proxy idle sweep failed", cause)),
@@ -130,15 +158,12 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
     const resolveModel = (requested: string | undefined) =>
       requested !== undefined && configured.includes(requested) ? requested : configured[0]
 
-    const begin = Effect.fn("ProxyRecorder.begin")(function*(input: ProxyInput) {
+    const begin = Effect.fnUntraced(function*(input: ProxyInput) {
       const { sessionId } = input
       if (Option.isSome(model.notConfigured)) return yield* Effect.fail(model.notConfigured.value)
       const modelName = ModelName.make(resolveModel(input.model) ?? "unknown")
-      const envelopes = yield* log.readStream(sessionStream(sessionId)).pipe(
-        Effect.mapError((e) => new SessionStorageError({ sessionId, message: e.message }))
-      )
-      const state = foldEvents(initialState(sessionId), envelopes.map((e) => e.event).filter(isSessionEvent))
-      const last = envelopes.at(-1)
+      const view = yield* viewOf(sessionId)
+      const { state } = view
       const now = yield* Clock.currentTimeMillis
       if (state.status === "ended") {
         return yield* new SessionAlreadyEnded({ sessionId, ending: state.ending ?? "ended" })
@@ -151,8 +176,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
         })
       }
       if (
-        state.status === "awaiting_model" && last?.event._tag === "ModelRequested" &&
-        now - last.recordedAt.getTime() < staleAfterMs
+        state.status === "awaiting_model" && view.lastTag === "ModelRequested" && now - view.lastAt < staleAfterMs
       ) {
         return yield* new ProxySessionConflict({ sessionId, reason: "busy", detail: "another request on this session is in progress" })
       }
@@ -170,8 +194,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
       /** What the model is shown for each new message: the recorded (inspected) text. */
       const shown = new Map<number, string>()
       if (state.status === "awaiting_tools") {
-        const requestedAt = [...envelopes].reverse().find((e) => e.event._tag === "ModelRequested")?.recordedAt.getTime() ?? now
-        const durationMs = Math.max(0, now - requestedAt)
+        const durationMs = Math.max(0, now - (view.requestedAt ?? now))
         const results: Array<ToolOutcome> = []
         for (const call of state.pendingToolCalls) {
           const index = fresh.toolResults.get(call.id)
@@ -221,8 +244,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
           params: model.requestParams(request, input.streaming)
         }))
       }
-      const causationId = [...envelopes].reverse().find((e) => e.event._tag === "UserMessageReceived")?.eventId
-      const appended = yield* append(sessionId, state, last?.streamVersion ?? 0, events, causationId)
+      const appended = yield* append(sessionId, view, events)
       return makeTurn({
         sessionId,
         model,
@@ -231,7 +253,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
         blocked: blocked !== undefined,
         startedAt: yield* Clock.currentTimeMillis,
         appended,
-        append: (s, version, evs, cause) => append(sessionId, s, version, evs, cause)
+        append: (at, evs) => append(sessionId, at, evs)
       })
     })
 

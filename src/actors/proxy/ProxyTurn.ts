@@ -10,7 +10,7 @@ import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { AttemptFailure, ChatMessage, ModelResponse, StreamDelta } from "../../agent/llm/Types.ts"
 import { ModelRequest } from "../../agent/llm/Types.ts"
 import type { Safety } from "../../agent/safety/Safety.ts"
-import type { EventId, ModelName, SessionId } from "../../domain/Ids.ts"
+import type { ModelName, SessionId } from "../../domain/Ids.ts"
 import type { ToolCall, Usage } from "../../domain/ModelCall.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
 import type { AttemptRecord } from "../session/Commands.ts"
@@ -18,7 +18,7 @@ import { allowed } from "../session/Commands.ts"
 import { modelFailed } from "../session/DecideSupport.ts"
 import { SessionStorageError } from "../session/Errors.ts"
 import { attemptOf, finalAttempt } from "../session/Loop.ts"
-import type { SessionState } from "../session/State.ts"
+import type { ProxyView } from "./ProxyView.ts"
 import type { ProxySessionConflict } from "./Errors.ts"
 import { ProxyModelFailed } from "./Errors.ts"
 import type { ProxyInput } from "./ProxyRecorder.ts"
@@ -51,9 +51,7 @@ export interface ProxyTurn {
 
 export interface Appended {
   readonly events: ReadonlyArray<SessionEvent>
-  readonly state: SessionState
-  readonly version: number
-  readonly causationId: EventId | undefined
+  readonly view: ProxyView
 }
 
 /** The request sent to the model (already validated at the edge, so the class's own check is skipped). */
@@ -75,10 +73,8 @@ export const makeTurn = (deps: {
   readonly startedAt: number
   readonly appended: Appended
   readonly append: (
-    state: SessionState,
-    version: number,
-    events: ReadonlyArray<SessionEvent>,
-    causationId: EventId | undefined
+    view: ProxyView,
+    events: ReadonlyArray<SessionEvent>
   ) => Effect.Effect<Appended, ProxySessionConflict | SessionStorageError>
 }): ProxyTurn => {
   const { sessionId } = deps
@@ -91,7 +87,7 @@ export const makeTurn = (deps: {
   }
 
   const record = (events: ReadonlyArray<SessionEvent>) =>
-    Effect.map(deps.append(last.state, last.version, events, last.causationId), (appended) => {
+    Effect.map(deps.append(last.view, events), (appended) => {
       last = appended
       settled = true
       return appended
@@ -103,7 +99,7 @@ export const makeTurn = (deps: {
         ? yield* deps.safety.inspect("outbound", response.content)
         : allowed(response.content)
       const durationMs = (yield* Clock.currentTimeMillis) - deps.startedAt
-      const decided = responseEvents(last.state, { response, failures, outbound, durationMs })
+      const decided = responseEvents(last.view.state, { response, failures, outbound, durationMs })
       if (decided._tag === "Left") return yield* new SessionStorageError({ sessionId, message: decided.left.message })
       const { events } = yield* record(decided.right)
       const replied = events.find((e) => e._tag === "AssistantReplied")
@@ -128,7 +124,7 @@ export const makeTurn = (deps: {
       const final = finalAttempt(error, modelName, failures)
       const reported = failures.some((f) => f.attempt === final.attempt && !f.retrying)
       const all = reported ? failures : [...failures, final]
-      yield* record(all.map((f) => modelFailed(last.state, f)))
+      yield* record(all.map((f) => modelFailed(last.view.state, f)))
       return yield* new ProxyModelFailed({
         sessionId,
         kind: final.kind,
@@ -140,7 +136,7 @@ export const makeTurn = (deps: {
 
   const abandon = Effect.suspend(() =>
     settled ? Effect.void : record([
-      modelFailed(last.state, {
+      modelFailed(last.view.state, {
         model: modelName,
         attempt: failures.length + 1,
         kind: "unknown",
