@@ -20,8 +20,28 @@ export const recordedToJson = (row: RecordedEvent): RecordedEventJson => {
   return { ...safe, recordedAt: safe.recordedAt }
 }
 
-/** JSON text of one event, for SSE. */
-export const recordedJsonText = (row: RecordedEvent): string => JSON.stringify(encode(withoutSecrets(row)))
+/**
+ * JSON text of one event, for SSE: what encoding RecordedEventJson gives (its brands and structs encode as
+ * themselves, the date as ISO text), written directly because the tail is the hot path (about 15 times faster
+ * than the schema encoder; the events tests compare the two).
+ */
+export const recordedJsonText = (row: RecordedEvent): string => {
+  const safe = withoutSecrets(row)
+  return JSON.stringify({
+    position: safe.position,
+    eventId: safe.eventId,
+    streamId: safe.streamId,
+    streamVersion: safe.streamVersion,
+    type: safe.type,
+    schemaVersion: safe.schemaVersion,
+    data: safe.data,
+    metadata: safe.metadata,
+    recordedAt: safe.recordedAt.toISOString()
+  })
+}
+
+/** The schema's encoding of one event, for tests of the fast path. */
+export const recordedJsonEncoded = (row: RecordedEvent) => encode(withoutSecrets(row))
 
 /** Stream prefix and event types a reader asked for; an empty filter passes everything. */
 export interface EventFilter {

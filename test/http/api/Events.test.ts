@@ -5,6 +5,7 @@ import { EventLog } from "../../../src/events/EventLog.ts"
 import { ApiKeyCreated, FeedbackReceived, UserMessageReceived } from "../../../src/events/TauEvent.ts"
 import { apiServer, BaseUrl, client, readSse } from "./support.ts"
 import type { SseMessage } from "./support.ts"
+import { recordedJsonEncoded } from "../../../src/http/events/Wire.ts"
 
 const sid = SessionId.make("s-events")
 const message = (content: string) => new UserMessageReceived({ sessionId: sid, content })
@@ -88,6 +89,9 @@ describe("typed API: events", () => {
         assert.deepStrictEqual(positionsOf(received), [start, ...appended])
         const data = JSON.parse(received[1]!.data) as { type: string; data: { content: string } }
         assert.deepStrictEqual([data.type, data.data.content], ["UserMessageReceived", "m0"])
+        // The SSE text is exactly the schema's encoding (the tail writes it without the encoder).
+        const stored = yield* log.readAllRaw(start, 6)
+        assert.deepStrictEqual(received.map((m) => JSON.parse(m.data)), [stored[0]!, ...stored.slice(2)].map(recordedJsonEncoded))
 
         // Idle: heartbeat comments keep coming (every 100 ms in this test's configuration).
         const idle = yield* Effect.promise(async () => {
