@@ -58,7 +58,7 @@ export const handleResponses = (heartbeat: Duration.Duration) => Effect.gen(func
     const version = yield* (yield* EventLog).streamVersion(sessionStream(previous.value.sessionId)).pipe(
       Effect.mapError((e): OpenAiFailure => ({ status: 500, message: e.message, code: "storage_error" }))
     )
-    if (version < previous.value.version) return yield* fail(unknown)
+    if (version === 0 || version < previous.value.version) return yield* fail(unknown)
     sessionId = previous.value.sessionId
   }
 

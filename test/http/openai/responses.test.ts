@@ -125,6 +125,10 @@ describe("POST /v1/responses", () => {
             client.responses.create({ model: "loopback-model", input: "hi", previous_response_id: "resp_0190b5d2-0000-7000-8000-000000000000_1" })
           )
           assert.instanceOf(unknownSession, OpenAI.NotFoundError)
+          const versionZero = yield* rejection(() =>
+            client.responses.create({ model: "loopback-model", input: "hi", previous_response_id: "resp_0190b5d2-0000-7000-8000-000000000001_0" })
+          )
+          assert.instanceOf(versionZero, OpenAI.NotFoundError)
           const notOurs = yield* rejection(() =>
             client.responses.create({ model: "loopback-model", input: "hi", previous_response_id: "resp_abc" })
           )
