@@ -18,6 +18,7 @@ import type { EventId, StreamId } from "../../domain/Ids.ts"
 import type { EventRow, StorageSnapshot } from "../AppendPlan.ts"
 import { EventLogError } from "../Errors.ts"
 import { forEachInsertChunk, insertText } from "./InsertRows.ts"
+import { LogSynchronous } from "./SqliteDatabase.ts"
 import type { AppendTransaction, LogStorage } from "../LogStorage.ts"
 
 const isBusy = (cause: unknown): boolean => {
@@ -50,9 +51,10 @@ export const makeRawAppendTransaction = (
 ): Effect.Effect<LogStorage["appendTransaction"], EventLogError, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    // Mirror the durability and lock wait the database layer configured on the shared connection.
-    const pragmas = yield* sql.unsafe<{ readonly synchronous: number; readonly timeout: number }>(
-      "SELECT synchronous, timeout FROM pragma_synchronous(), pragma_busy_timeout()"
+    // The log's own durability (see SqliteDatabase.ts) and the lock wait configured on the shared connection.
+    const synchronous = yield* LogSynchronous
+    const pragmas = yield* sql.unsafe<{ readonly timeout: number }>(
+      "SELECT timeout FROM pragma_busy_timeout()"
     ).pipe(Effect.mapError(appendError))
     const db = yield* Effect.acquireRelease(
       attempt(() => new Database(options.filename, { fileMustExist: true })),
@@ -60,7 +62,7 @@ export const makeRawAppendTransaction = (
     )
     yield* attempt(() => {
       db.pragma(`busy_timeout = ${pragmas[0]?.timeout ?? 5000}`)
-      db.pragma(`synchronous = ${pragmas[0]?.synchronous ?? 2}`)
+      db.pragma(`synchronous = ${synchronous}`)
     })
 
     const headOf = db.prepare("SELECT coalesce(max(position), 0) FROM tau_events").pluck()

@@ -1,18 +1,29 @@
 /**
- * The SQLite database of a Tau process: one writer connection (WAL, explicit durability), migrated on start.
- * Every subsystem writes through this one client; a second writer connection in the same process would
- * deadlock on better-sqlite3's synchronous busy wait.
+ * The SQLite database of a Tau process: one shared connection (WAL), migrated on start, through which the
+ * projections write and everything reads; the event log appends on a connection of its own (RawWriter.ts,
+ * under a reservation of this one, so the two never wait on each other's lock in one process).
+ *
+ * Durability is the log's: its commits use the configured `synchronous` (FULL by default). The shared
+ * connection commits with NORMAL: in WAL mode that never corrupts, it can only lose the last projection
+ * commits on power loss, and those are redone from the log because each projection's checkpoint commits in
+ * the same transaction as its rows. An fsync per projection page would otherwise hold the write lock that
+ * appends wait for (six projections, six fsyncs per batch of events).
  */
 import { NodeContext } from "@effect/platform-node"
 import { FileSystem, Path } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Config, Effect, Layer } from "effect"
+import { Config, Context, Effect, Layer } from "effect"
 import type { ConfigError } from "effect"
 import { EventLogError } from "../Errors.ts"
 
 /** better-sqlite3 defaults to NORMAL in WAL mode, which can lose the last commits on power loss. */
 export type Synchronous = "FULL" | "NORMAL" | "OFF"
+
+/** The durability of event-log commits; RawWriter reads it (absent: FULL). */
+export class LogSynchronous extends Context.Reference<LogSynchronous>()("tau/events/sqlite/LogSynchronous", {
+  defaultValue: (): Synchronous => "FULL"
+}) {}
 
 export interface SqliteDatabaseOptions {
   readonly filename: string
@@ -37,14 +48,15 @@ const prepare = (options: SqliteDatabaseOptions) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
-    yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`)
+    yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous === "OFF" ? "OFF" : "NORMAL"}`)
     yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord(options.migrations) })
   }))
 
 export const layer = (
   options: SqliteDatabaseOptions
-): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, EventLogError | ConfigError.ConfigError> =>
+): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient | LogSynchronous, EventLogError | ConfigError.ConfigError> =>
   prepare(options).pipe(
+    Layer.merge(Layer.succeed(LogSynchronous, options.synchronous ?? "FULL")),
     Layer.provideMerge(SqliteClient.layer({ filename: options.filename })),
     Layer.provide(ensureParentDirectory(options.filename)),
     Layer.provide(NodeContext.layer),
@@ -61,7 +73,7 @@ export const layer = (
 /** Like `layer`, with durability read from TAU_SQLITE_SYNCHRONOUS (FULL, NORMAL or OFF; default FULL). */
 export const layerConfig = (
   options: Omit<SqliteDatabaseOptions, "synchronous">
-): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, EventLogError | ConfigError.ConfigError> =>
+): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient | LogSynchronous, EventLogError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(
     Effect.map(
       Config.literal("FULL", "NORMAL", "OFF")("TAU_SQLITE_SYNCHRONOUS").pipe(Config.withDefault("FULL" as const)),
