@@ -73,7 +73,7 @@ export class MemoryApi extends HttpApiGroup.make("memory")
   .add(
     HttpApiEndpoint.post("restore", "/:id/restore")
       .setPath(MemoryPath)
-      .setPayload(ReasonInput)
+      .setUrlParams(ReasonInput)
       .addSuccess(MemoryRecord)
       .addError(MemoryNotFound, { status: 404 })
       .addError(InvalidMemoryInput, { status: 400 })

@@ -33,8 +33,8 @@ export const MemoryHttpLive = HttpApiBuilder.group(MemoryHttpApi, "memory", (han
       .handle("update", ({ path, payload }) => Effect.flatMap(writeContext, (ctx) => memory.update(path.id, payload, ctx)))
       .handle("delete", ({ path, urlParams }) =>
         Effect.flatMap(writeContext, (ctx) => memory.delete(path.id, urlParams.reason, ctx)))
-      .handle("restore", ({ path, payload }) =>
-        Effect.flatMap(writeContext, (ctx) => memory.restore(path.id, payload.reason, ctx)))
+      .handle("restore", ({ path, urlParams }) =>
+        Effect.flatMap(writeContext, (ctx) => memory.restore(path.id, urlParams.reason, ctx)))
       .handle("link", ({ path, payload }) =>
         Effect.flatMap(writeContext, (ctx) =>
           memory.link(path.id, payload.to, payload.relation, payload.weight === undefined ? {} : { weight: payload.weight }, ctx)))
