@@ -86,11 +86,13 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("app/http/ApiKeys", {
       return entry
     })
 
-    const scrypt = (secret: string, entry: KeyEntry) =>
+    /** scrypt under the cap; "shed" (no scrypt, nothing learnt) when too many tokens are already waiting. */
+    const scrypt = (secret: string, entry: KeyEntry): Effect.Effect<"match" | "mismatch" | "shed"> =>
       Effect.suspend(() => {
-        if (waiting >= scryptQueue) return Effect.as(Metric.increment(scryptShed), false)
+        if (waiting >= scryptQueue) return Effect.as(Metric.increment(scryptShed), "shed" as const)
         waiting++
         return permits.withPermits(1)(Effect.zipRight(Metric.increment(scryptRuns), verifySecret(secret, entry.record.hash))).pipe(
+          Effect.map((ok) => (ok ? "match" as const : "mismatch" as const)),
           Effect.ensuring(Effect.sync(() => waiting--))
         )
       })
@@ -105,8 +107,9 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("app/http/ApiKeys", {
     const verify = Effect.fnUntraced(function*(entry: KeyEntry, secret: string, digest: Buffer) {
       const hex = digest.toString("hex")
       if (entry.refused.includes(hex)) return Option.none<AuthenticatedKey>()
-      if (!(yield* scrypt(secret, entry))) {
-        cache.refuse(entry, hex)
+      const outcome = yield* scrypt(secret, entry)
+      if (outcome !== "match") {
+        if (outcome === "mismatch") cache.refuse(entry, hex)
         return Option.none<AuthenticatedKey>()
       }
       entry.verified = digest
