@@ -3,7 +3,7 @@
  * keep proxies from buffering (`X-Accel-Buffering: no`, `Cache-Control: no-cache`).
  */
 import { HttpServerResponse } from "@effect/platform"
-import { Config, Duration, Effect, Schedule, Stream } from "effect"
+import { Chunk, Config, Duration, Effect, Schedule, Stream } from "effect"
 
 export const SseConfig = Config.all({
   /** Comment line sent on an idle stream so proxies and clients keep the connection. */
@@ -21,7 +21,9 @@ export const response = <E>(texts: Stream.Stream<string, E>, heartbeat: Duration
   const beats = Stream.repeatEffectWithSchedule(Effect.succeed(": heartbeat\n\n"), Schedule.spaced(heartbeat)).pipe(
     Stream.drop(1)
   )
-  const body = Stream.merge(Stream.make(": connected\n\n").pipe(Stream.concat(texts)), beats, { haltStrategy: "left" })
+  // One write per chunk, not per message: a catch-up page goes out in one piece, a live event on its own.
+  const joined = Stream.mapChunks(texts, (chunk) => Chunk.of(Chunk.join(chunk, "")))
+  const body = Stream.merge(Stream.make(": connected\n\n").pipe(Stream.concat(joined)), beats, { haltStrategy: "left" })
   return HttpServerResponse.stream(Stream.map(body, (text) => encoder.encode(text)), {
     contentType: "text/event-stream",
     headers: { "cache-control": "no-cache", "x-accel-buffering": "no", connection: "keep-alive" }
