@@ -260,7 +260,7 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
   it.scopedLive("concurrent requests on one proxy session: one wins, the other gets 409; the session stays usable", () =>
     withGateway(({ client, lb }) =>
       Effect.gen(function*() {
-        lb.enqueue(Reply.text("slow answer", { delayMs: 400 }))
+        lb.enqueue(Reply.text("slow answer", { delayMs: 1500 }))
         const sessionId = "proxy-race-1"
         const ask = (content: string) =>
           Effect.promise(() =>
@@ -313,6 +313,42 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
           "AssistantReplied",
           "TurnCompleted"
         ])
+      })
+    ))
+
+  it.scopedLive("a client that goes away mid-call leaves a recorded failure, not a busy session", () =>
+    withGateway(({ client, lb, url }) =>
+      Effect.gen(function*() {
+        lb.enqueue(Reply.text("too late", { delayMs: 1500 }))
+        const body = JSON.stringify({ model: "loopback-model", messages: [{ role: "user", content: "hang on" }], tools: [weatherTool] })
+        yield* Effect.promise(async () => {
+          const abort = new AbortController()
+          const pending = fetch(`${url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-tau-session": "proxy-gone-1" },
+            body,
+            signal: abort.signal
+          }).catch(() => undefined)
+          // Abort once the model has the request (the session is claimed and the call is in flight).
+          while (lb.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+          abort.abort()
+          await pending
+        })
+        const failed = yield* tagsOf("proxy-gone-1").pipe(
+          Effect.filterOrFail((events) => events.at(-1)?._tag === "ModelCallFailed"),
+          Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 100 }),
+          Effect.orDie
+        )
+        const last = failed.at(-1)
+        assert.match(last?._tag === "ModelCallFailed" ? last.message : "", /went away/)
+        lb.enqueue(Reply.text("back"))
+        const again = yield* Effect.promise(() =>
+          client.chat.completions.create(
+            { model: "loopback-model", messages: [{ role: "user", content: "hang on" }], tools: [weatherTool] },
+            { headers: { "x-tau-session": "proxy-gone-1" } }
+          )
+        )
+        assert.strictEqual(again.choices[0]?.message.content, "back")
       })
     ))
 
