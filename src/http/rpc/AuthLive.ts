@@ -3,6 +3,7 @@
  * it against each operation's scope, plus the auth-off variant (`--no-auth`: every caller is the local operator).
  */
 import { Context, Effect, Layer, Option } from "effect"
+import { ApiKeys } from "../auth/ApiKeys.ts"
 import type { Caller } from "../Caller.ts"
 import { CurrentCaller, localOperator, scopeAllows } from "../Caller.ts"
 import { Forbidden, RequiredScope, RpcAuth, Unauthorized } from "./Auth.ts"
@@ -17,6 +18,12 @@ export class RpcAuthenticator extends Context.Tag("app/http/rpc/RpcAuthenticator
   RpcAuthenticator,
   RpcAuthenticatorService
 >() {
+  /** The gateway's keys (`tau keys create`): what `tau serve` uses. */
+  static readonly ApiKeys: Layer.Layer<RpcAuthenticator, never, ApiKeys> = Layer.effect(
+    RpcAuthenticator,
+    Effect.map(ApiKeys, (keys) => ({ authenticate: keys.authenticate }))
+  )
+
   /** A fixed table of tokens (embedding apps with their own keys, tests). */
   static readonly fromTable = (table: ReadonlyMap<string, Caller>) =>
     Layer.succeed(RpcAuthenticator, {

@@ -1,12 +1,13 @@
 /**
  * Handlers of `TauRpcs`: they only orchestrate Sessions, the event log, SessionsQuery and the ProjectionRunner.
- * The caller (set by RpcAuth) is `currentCaller`. Storage failures of the log are defects (STYLE rule 4).
+ * The caller (set by RpcAuth) is `currentCaller`. Storage failures of the log are defects (STYLE rule 4). Events
+ * go out as the typed HTTP API sends them (src/http/events/Wire.ts: no key hashes).
  */
 import { Duration, Effect, Option, Stream } from "effect"
 import { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import { Sessions } from "../../actors/session/Sessions.ts"
 import { Position } from "../../domain/Ids.ts"
-import type { RecordedEvent, RecordedEventJson } from "../../events/Envelope.ts"
+import type { RecordedEvent } from "../../events/Envelope.ts"
 import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
 import { ProjectionNotFound } from "../../projections/Projection.ts"
@@ -14,6 +15,7 @@ import { ProjectionRunner } from "../../projections/ProjectionRunner.ts"
 import { SessionsQuery } from "../../projections/SessionsQuery.ts"
 import { SessionNotFound } from "../../actors/session/Errors.ts"
 import { currentCaller } from "../Caller.ts"
+import { matches, recordedToJson } from "../events/Wire.ts"
 import { TauRpcs } from "./Rpcs.ts"
 import type { EventFilter } from "./Schemas.ts"
 
@@ -23,19 +25,11 @@ const readYourWritesWait = Duration.seconds(5)
 /** Rows scanned at most by one ReadEvents call when filters skip most of them. */
 const maxScan = 10_000
 
-const matches = (filter: EventFilter) => {
-  const types = filter.types === undefined || filter.types.length === 0 ? undefined : new Set(filter.types)
-  const prefix = filter.streamPrefix ?? ""
-  return (row: RecordedEvent): boolean =>
-    (prefix === "" || row.streamId.startsWith(prefix)) && (types === undefined || types.has(row.type))
-}
-
-/** A row as sent to readers: an API key's scrypt hash and salt (the one secret-derived field) left out. */
-const toJson = (row: RecordedEvent): RecordedEventJson => {
-  if (row.type !== "ApiKeyCreated" || typeof row.data !== "object" || row.data === null) return row
-  const { secretHash: _omitted, ...data } = row.data as Record<string, unknown>
-  return { ...row, data }
-}
+const matching = (filter: EventFilter) =>
+  matches({
+    stream: filter.streamPrefix,
+    types: filter.types === undefined || filter.types.length === 0 ? undefined : new Set(filter.types)
+  })
 
 /** Cancel and feedback never start a model call, so a missing model cannot fail them. */
 const noModelNeeded = <A, E, R>(self: Effect.Effect<A, E | ModelNotConfigured, R>): Effect.Effect<A, Exclude<E, ModelNotConfigured>, R> =>
@@ -76,7 +70,7 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
         if (events.length === 0 && (yield* Effect.orDie(log.streamVersion(stream))) === 0) {
           return yield* new SessionNotFound({ sessionId })
         }
-        return events.map(toJson)
+        return events.map(recordedToJson)
       }),
     SendMessage: ({ message, ...options }) =>
       Stream.unwrap(Effect.map(currentCaller, (caller) =>
@@ -90,7 +84,7 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
       sessions.feedback(sessionId, { ...feedback, source: "rpc" }).pipe(noModelNeeded),
     ReadEvents: ({ fromPosition, limit = 100, ...filter }) =>
       Effect.gen(function*() {
-        const keep = matches(filter)
+        const keep = matching(filter)
         const last = yield* head
         const found: Array<RecordedEvent> = []
         let next: number = fromPosition ?? 1
@@ -106,7 +100,7 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
           }
         }
         return {
-          events: found.map(toJson),
+          events: found.map(recordedToJson),
           nextPosition: Position.make(Math.max(next, fromPosition ?? 1)),
           head: last
         }
@@ -115,8 +109,8 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
       Stream.unwrap(Effect.map(fromPosition === undefined ? Effect.map(head, (h) => h + 1) : Effect.succeed(fromPosition), (from) =>
         log.subscribeRaw(from).pipe(
           Stream.orDie,
-          Stream.filter(matches(filter)),
-          Stream.map(toJson)
+          Stream.filter(matching(filter)),
+          Stream.map(recordedToJson)
         ))),
     ProjectionsStatus: () => Effect.orDie(runner.status()),
     RebuildProjection: ({ name }) =>

@@ -5,7 +5,9 @@
  * over HTTP too). RpcAuth is left to the caller: RpcAuthLive (keys) or RpcAuthOff (`--no-auth`).
  */
 import { RpcSerialization, RpcServer } from "@effect/rpc"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { Gateway } from "../GatewayConfig.ts"
+import { rpcAuthLayer, RpcAuthenticator } from "./AuthLive.ts"
 import { TauRpcsLive } from "./Handlers.ts"
 import { TauRpcs } from "./Rpcs.ts"
 
@@ -31,3 +33,8 @@ export const rpcRoutes = (options: { readonly tracing: boolean }) =>
 
 /** Per-call spans off, as the gateway's default (TAU_HTTP_TRACING=false). */
 export const RpcRoutes = rpcRoutes({ tracing: false })
+
+/** What `tau serve` mounts: auth and tracing as the gateway's settings say, keys from ApiKeys. */
+export const GatewayRpcRoutes = Layer.unwrapEffect(
+  Effect.map(Gateway, ({ auth, tracing }) => rpcRoutes({ tracing }).pipe(Layer.provide(rpcAuthLayer(auth))))
+).pipe(Layer.provide(RpcAuthenticator.ApiKeys))

@@ -1,30 +1,31 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Clock, ConfigProvider, Context, Effect, Fiber, Layer, Schedule, Stream } from "effect"
 import { ApiKeyCreated, ApiKeyId, apiKeyStream, EventLog, SessionId, StreamId, TauAgentSqlite } from "../../../src/index.ts"
-import type { Caller } from "../../../src/http/Caller.ts"
-import { RpcAuthenticator, RpcAuthLive, RpcAuthOff } from "../../../src/http/rpc/AuthLive.ts"
-import { RpcRoutes } from "../../../src/http/rpc/Routes.ts"
+import type { KeyScope } from "../../../src/events/catalogue/GatewayEvents.ts"
+import { ApiKeys } from "../../../src/http/auth/ApiKeys.ts"
+import { Gateway } from "../../../src/http/GatewayConfig.ts"
+import { GatewayRpcRoutes } from "../../../src/http/rpc/Routes.ts"
 import { TauClient } from "../../../src/http/rpc/TauClient.ts"
 import { gatewayUrl, serveRoutes } from "../../support/Gateway.ts"
 import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
 import { tempSqliteFile } from "../../support/Sqlite.ts"
 
-const keys: ReadonlyMap<string, Caller> = new Map([
-  ["tok-read", { keyId: ApiKeyId.make("reader01"), name: "reader", scope: "read" }],
-  ["tok-write", { keyId: ApiKeyId.make("writer01"), name: "writer", scope: "write" }],
-  ["tok-admin", { keyId: ApiKeyId.make("admin001"), name: "admin", scope: "admin" }]
-])
-
-/** The RPC routes over TauAgentSqlite on a real port; the loopback model unless `model: false`. */
+/**
+ * The RPC routes as `tau serve` mounts them (GatewayRpcRoutes: keys from ApiKeys, auth from the gateway settings)
+ * over TauAgentSqlite on a real port; the loopback model unless `model: false`. One key per scope.
+ */
 const gateway = (options: { readonly auth?: boolean; readonly model?: boolean } = {}) =>
   Effect.gen(function*() {
     const lb = yield* loopbackModel()
     const filename = yield* tempSqliteFile
     const config = options.model === false ? ConfigProvider.fromMap(new Map()) : lb.configProvider()
     const app = TauAgentSqlite({ filename }).pipe(Layer.provide(Layer.setConfigProvider(config)), Layer.orDie)
-    const auth = options.auth === false ? RpcAuthOff : RpcAuthLive.pipe(Layer.provide(RpcAuthenticator.fromTable(keys)))
-    const context = yield* Layer.build(serveRoutes(RpcRoutes.pipe(Layer.provide(auth))).pipe(Layer.provideMerge(app)))
-    return { lb, url: yield* Effect.provide(gatewayUrl, context), log: Context.get(context, EventLog) }
+    const routes = GatewayRpcRoutes.pipe(Layer.provide(Gateway.make({ auth: options.auth ?? true })))
+    const context = yield* Layer.build(serveRoutes(routes).pipe(Layer.provideMerge(ApiKeys.Default.pipe(Layer.provideMerge(app)))))
+    const keys = Context.get(context, ApiKeys)
+    const token = (scope: KeyScope) => Effect.map(Effect.orDie(keys.create({ name: scope, scope })), (k) => k.token)
+    const tokens = { read: yield* token("read"), write: yield* token("write"), admin: yield* token("admin") }
+    return { lb, url: yield* Effect.provide(gatewayUrl, context), log: Context.get(context, EventLog), tokens }
   })
 
 type Transport = "http" | "websocket"
@@ -36,9 +37,9 @@ const as = (transport: Transport, url: string, apiKey: string | undefined) =>
 describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport) => {
   it.scopedLive("SendMessage streams text deltas, the session's events and the reply; the events are the log's", () =>
     Effect.gen(function*() {
-      const { lb, url } = yield* gateway()
+      const { lb, tokens, url } = yield* gateway()
       lb.enqueue(Reply.text("Hello there, friend.", { chunks: ["Hello ", "there, ", "friend."], chunkDelayMs: 150 }))
-      const writer = as(transport, url, "tok-write")
+      const writer = as(transport, url, tokens.write)
       const received = Chunk.toReadonlyArray(
         yield* writer(Effect.flatMap(TauClient, (tau) =>
           Stream.runCollect(tau.SendMessage({ message: "hi", mode: "chat" }).pipe(
@@ -62,7 +63,7 @@ describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport)
       const streamed = progress.flatMap((p) => p._tag === "Event" ? [{ position: p.position, type: p.event._tag }] : [])
       assert.include(streamed.map((e) => e.type), "SessionStarted")
 
-      const reader = as(transport, url, "tok-read")
+      const reader = as(transport, url, tokens.read)
       const { events, listed, summary } = yield* reader(Effect.gen(function*() {
         const tau = yield* TauClient
         return {
@@ -83,8 +84,8 @@ describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport)
 
   it.scopedLive("TailEvents follows appends live, filtered by stream prefix and type, without key hashes", () =>
     Effect.gen(function*() {
-      const { log, url } = yield* gateway()
-      const reader = as(transport, url, "tok-read")
+      const { log, tokens, url } = yield* gateway()
+      const reader = as(transport, url, tokens.read)
       const keyId = ApiKeyId.make("tailkey1")
       const created = new ApiKeyCreated({
         keyId,
@@ -137,7 +138,7 @@ describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport)
 
   it.scopedLive("scopes: a read key may query but not send (Forbidden), rebuild needs admin, no key is Unauthorized", () =>
     Effect.gen(function*() {
-      const { url } = yield* gateway()
+      const { tokens, url } = yield* gateway()
       const status = (key: string | undefined) =>
         as(transport, url, key)(Effect.flatMap(TauClient, (tau) => tau.ProjectionsStatus()))
       const send = (key: string | undefined) =>
@@ -145,28 +146,28 @@ describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport)
       const rebuild = (key: string, name?: string) =>
         as(transport, url, key)(Effect.flatMap(TauClient, (tau) => tau.RebuildProjection(name === undefined ? {} : { name })))
 
-      assert.isAbove((yield* status("tok-read")).length, 0)
-      const readSend = yield* Effect.flip(send("tok-read"))
+      assert.isAbove((yield* status(tokens.read)).length, 0)
+      const readSend = yield* Effect.flip(send(tokens.read))
       assert.deepInclude(readSend, { _tag: "Forbidden", operation: "SendMessage", required: "write", scope: "read" })
       assert.match(readSend.message, /scope "read"; SendMessage needs "write"/)
 
-      const writeRebuild = yield* Effect.flip(rebuild("tok-write", "sessions"))
+      const writeRebuild = yield* Effect.flip(rebuild(tokens.write, "sessions"))
       assert.deepInclude(writeRebuild, { _tag: "Forbidden", required: "admin", scope: "write" })
-      const rebuilt = yield* rebuild("tok-admin", "sessions")
+      const rebuilt = yield* rebuild(tokens.admin, "sessions")
       assert.deepStrictEqual(rebuilt.map((s) => s.name), ["sessions"])
       assert.strictEqual(rebuilt[0]?.lag, 0)
-      const unknown = yield* Effect.flip(rebuild("tok-admin", "nope"))
+      const unknown = yield* Effect.flip(rebuild(tokens.admin, "nope"))
       assert.deepInclude(unknown, { _tag: "ProjectionNotFound", name: "nope" })
 
       const anonymous = yield* Effect.flip(status(undefined))
       assert.deepInclude(anonymous, { _tag: "Unauthorized", reason: "missing_key" })
-      assert.deepInclude(yield* Effect.flip(send("tok-wrong")), { _tag: "Unauthorized", reason: "invalid_key" })
+      assert.deepInclude(yield* Effect.flip(send(`${tokens.read}x`)), { _tag: "Unauthorized", reason: "invalid_key" })
     }))
 
   it.scopedLive("without a model SendMessage fails with ModelNotConfigured saying how to configure one", () =>
     Effect.gen(function*() {
-      const { url } = yield* gateway({ model: false })
-      const failure = yield* as(transport, url, "tok-write")(
+      const { tokens, url } = yield* gateway({ model: false })
+      const failure = yield* as(transport, url, tokens.write)(
         Effect.flip(Effect.flatMap(TauClient, (tau) => Stream.runDrain(tau.SendMessage({ message: "hi" }))))
       )
       assert.strictEqual(failure._tag, "ModelNotConfigured")
