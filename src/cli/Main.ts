@@ -17,6 +17,7 @@ import { stdoutLine } from "./Output.ts"
 import { MemoryCommandsLive } from "./memory/Layers.ts"
 import { memoryCommand } from "./memory/Memory.ts"
 import { rebuildCommand } from "./projections/Rebuild.ts"
+import { serveCommand } from "./serve/Serve.ts"
 import { statusCommand } from "./projections/Status.ts"
 import { chatCommand } from "./session/Chat.ts"
 import { sessionsCommand } from "./session/List.ts"
@@ -57,7 +58,7 @@ const versionCommand = Command.make("version", {}, () => stdoutLine(`tau ${versi
 
 export const tau = Command.make("tau").pipe(
   Command.withDescription("Tau: an event-sourced, self-improving agent runtime"),
-  Command.withSubcommands([run, chat, sessions, rewards, feedback, rescore, memory, keys, log, projections, versionCommand])
+  Command.withSubcommands([serveCommand, run, chat, sessions, rewards, feedback, rescore, memory, keys, log, projections, versionCommand])
 )
 
 const cli = Command.run(tau, { name: "tau", version })
