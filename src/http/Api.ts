@@ -5,6 +5,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { EventsApi } from "./events/Api.ts"
 import { JsonBody } from "./JsonBody.ts"
+import { MemoryApi } from "./memory/Api.ts"
 import { ProjectionsApi } from "./projections/Api.ts"
 import { SessionsApi } from "./sessions/Api.ts"
 
@@ -12,11 +13,12 @@ export class TauApi extends HttpApi.make("tau")
   .add(SessionsApi)
   .add(EventsApi)
   .add(ProjectionsApi)
+  .add(MemoryApi)
   .middleware(JsonBody)
   .annotate(OpenApi.Title, "Tau")
   .annotate(
     OpenApi.Description,
-    "Tau's typed API: sessions (talk to agents), the event log and its live tail, projections. " +
+    "Tau's typed API: sessions (talk to agents), the event log and its live tail, projections, memory. " +
       "Authenticate with `Authorization: Bearer <key>`; GET needs the read scope, POST write, rebuild admin."
   )
 {}

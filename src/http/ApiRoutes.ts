@@ -7,11 +7,12 @@ import { Layer } from "effect"
 import { TauApi } from "./Api.ts"
 import { EventsHttpLive } from "./events/Http.ts"
 import { JsonBodyLive } from "./JsonBody.ts"
+import { MemoryHttpLive } from "./memory/Http.ts"
 import { ProjectionsHttpLive } from "./projections/Http.ts"
 import { SessionsHttpLive } from "./sessions/Http.ts"
 
-/** The handlers of every group in TauApi (the lead adds audit and memory here). */
-export const ApiGroupsLive = Layer.mergeAll(SessionsHttpLive, EventsHttpLive, ProjectionsHttpLive, JsonBodyLive)
+/** The handlers of every group in TauApi. */
+export const ApiGroupsLive = Layer.mergeAll(SessionsHttpLive, EventsHttpLive, ProjectionsHttpLive, MemoryHttpLive, JsonBodyLive)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpLayerRouter.addHttpApi(TauApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(ApiGroupsLive)),

@@ -6,6 +6,10 @@
  */
 import { Layer } from "effect"
 import { RewardEvaluator } from "../actors/reward/RewardEvaluator.ts"
+import { Embedder } from "../agent/memory/Embedder.ts"
+import { Memory } from "../agent/memory/Memory.ts"
+import { MemoryProjectionWithEmbedder } from "../agent/memory/MemoryProjectionLayer.ts"
+import { MemoryToolsLive } from "../agent/memory/MemoryTools.ts"
 import { ProjectionRunner } from "../projections/ProjectionRunner.ts"
 import { SessionsQuery } from "../projections/SessionsQuery.ts"
 import { StreamsQuery } from "../projections/StreamsQuery.ts"
@@ -15,11 +19,15 @@ import * as Database from "./Database.ts"
 /** SqlClient + EventLog on the configured database, all migrations applied. */
 export const EventLogLive = Database.DatabaseLive
 
+/** The memory projection uses the configured embedder (TAU_EMBEDDINGS), so stored and query vectors agree. */
+const withEmbedder = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
+  runner.pipe(Layer.provide(MemoryProjectionWithEmbedder), Layer.provide(Embedder.Default))
+
 /** EventLog + a ProjectionRunner that runs nothing in the background (one-shot tools call catchUp/rebuild). */
-export const TauOneShot = ProjectionRunner.Default.pipe(Layer.provideMerge(Database.DatabaseLive))
+export const TauOneShot = withEmbedder(ProjectionRunner.Default).pipe(Layer.provideMerge(Database.DatabaseLive))
 
 /** The background work of a Tau process: every projection and the reward actor, live for the layer's lifetime. */
-const Background = Layer.merge(ProjectionRunner.Live, RewardEvaluator.Live)
+const Background = Layer.merge(withEmbedder(ProjectionRunner.Live), RewardEvaluator.Live)
 
 /** EventLog + every projection and the reward actor kept live for the layer's lifetime. */
 export const TauLive = Background.pipe(Layer.provideMerge(Database.DatabaseLive))
@@ -27,14 +35,17 @@ export const TauLive = Background.pipe(Layer.provideMerge(Database.DatabaseLive)
 /** The read-side query services of the built-in projections; need a SqlClient. */
 export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.Default)
 
-/** TauLive + the query services + the agent (Sessions and its services). */
-export const TauAgentLive = Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauLive))
+/** The agent (Sessions and its services) with the Memory service and the memory tools in its registry. */
+const AgentWithMemory = MemoryToolsLive.pipe(Layer.provideMerge(Memory.Default), Layer.provideMerge(AgentLive))
+
+/** TauLive + the query services + the agent with memory. */
+export const TauAgentLive = Layer.mergeAll(AgentWithMemory, QueriesLive).pipe(Layer.provideMerge(TauLive))
 
 /**
  * TauOneShot + the query services + the agent + the live reward actor (it catches up on start and once more on
  * close, so the process's own sessions are scored): what `tau run` / `tau chat` use.
  */
-export const TauAgentOneShot = Layer.mergeAll(AgentLive, QueriesLive, RewardEvaluator.Live).pipe(
+export const TauAgentOneShot = Layer.mergeAll(AgentWithMemory, QueriesLive, RewardEvaluator.Live).pipe(
   Layer.provideMerge(TauOneShot)
 )
 
@@ -48,8 +59,8 @@ export const TauPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
 
 /** TauSqlite + the query services + the agent. */
 export const TauAgentSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
-  Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauSqlite(options)))
+  Layer.mergeAll(AgentWithMemory, QueriesLive).pipe(Layer.provideMerge(TauSqlite(options)))
 
 /** TauPostgres + the query services + the agent. */
 export const TauAgentPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
-  Layer.mergeAll(AgentLive, QueriesLive).pipe(Layer.provideMerge(TauPostgres(options)))
+  Layer.mergeAll(AgentWithMemory, QueriesLive).pipe(Layer.provideMerge(TauPostgres(options)))

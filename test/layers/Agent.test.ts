@@ -56,6 +56,9 @@ describe("AgentLive for an embedding app", () => {
         assert.strictEqual(reply.ending, "SessionCompleted")
         const offered = lb.chatRequests()[0]?.body.tools as ReadonlyArray<{ function: { name: string } }>
         assert.isTrue(offered.some((t) => t.function.name === "shout"))
+        for (const name of ["memory_search", "memory_write", "memory_link", "memory_delete"]) {
+          assert.isTrue(offered.some((t) => t.function.name === name), `${name} is offered`)
+        }
         const events = yield* (yield* EventLog).readStream(sessionStream(reply.sessionId))
         const completed = events.map((e) => e.event).find((e) => e._tag === "ToolCallCompleted")
         assert.strictEqual(completed?._tag === "ToolCallCompleted" ? completed.output : undefined, "HEY")
