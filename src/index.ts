@@ -1,8 +1,8 @@
 /**
  * Tau's public surface for embedding: provide one of the layers (TauLive, TauAgentLive, TauSqlite, TauPostgres,
  * or the smaller EventLogLive / TauOneShot / AgentLive) and use the services (EventLog, ProjectionRunner,
- * StreamsQuery, SessionsQuery, Sessions, LanguageModel, ToolRegistry, Safety) with the catalogue's schemas.
- * See docs/embedding.md.
+ * StreamsQuery, SessionsQuery, Sessions, LanguageModel, ToolRegistry, Safety) with the catalogue's schemas; or talk
+ * to a running gateway with TauClient (RPC). See docs/embedding.md.
  */
 
 // Layers
@@ -92,3 +92,12 @@ export { Safety } from "./agent/safety/Safety.ts"
 export { SafetyDecision } from "./agent/safety/Decision.ts"
 export { Mode as SafetyMode, SafetyPolicyConfig, Stage as SafetyInspectionStage } from "./agent/safety/Policy.ts"
 export type { SafetyPolicy } from "./agent/safety/Policy.ts"
+
+// The gateway's RPC API: definitions, a client for both transports, and the routes for an embedding app's router
+export { TauRpcs } from "./http/rpc/Rpcs.ts"
+export { TauClient } from "./http/rpc/TauClient.ts"
+export type { TauClientOptions } from "./http/rpc/TauClient.ts"
+export { Forbidden, RequiredScope, RpcAuth, Unauthorized } from "./http/rpc/Auth.ts"
+export { SendProgress, SessionReply as SessionReplySchema } from "./http/rpc/Schemas.ts"
+export { RpcAuthenticator, RpcAuthLive, RpcAuthOff } from "./http/rpc/AuthLive.ts"
+export { rpcRoutes, RpcRoutes } from "./http/rpc/Routes.ts"
