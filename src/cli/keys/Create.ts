@@ -1,6 +1,7 @@
 /**
- * `tau keys create --scope read|write|admin [--name N] [--json]`: a new API key. The token goes to stdout
- * once (with a warning on stderr): only its scrypt hash is stored, so it cannot be shown again.
+ * `tau keys create --scope read|write|admin [--name N] [--json]`: a new API key. The token is the only line on
+ * stdout (so `export TAU_KEY=$(tau keys create …)` works), shown once: only its scrypt hash is stored. What was
+ * created and the warning go to stderr.
  */
 import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
@@ -19,8 +20,8 @@ export const createKeyCommand = Command.make("create", { scope, name, json }, (o
     const created = yield* (yield* ApiKeys).create({ name: options.name, scope: options.scope }).pipe(
       Effect.mapError((e) => new CliError({ message: `--name: ${e.message}` }))
     )
+    yield* stderrLine(`created key ${created.keyId} (${created.name}, scope ${created.scope})`)
     yield* stderrLine("Store this token now: it is not shown again (only a hash of it is kept).")
     if (options.json) return yield* stdoutLine(JSON.stringify(created))
-    yield* stdoutLine(`created key ${created.keyId} (${created.name}, scope ${created.scope})`)
     yield* stdoutLine(created.token)
   })).pipe(Command.withDescription("Create an API key for the gateway; prints its token once"))
