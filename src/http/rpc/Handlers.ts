@@ -20,10 +20,10 @@ import { TauRpcs } from "./Rpcs.ts"
 import type { EventFilter } from "./Schemas.ts"
 
 /** How long GetSession waits for the sessions projection to catch up with a session that is in the log. */
-const readYourWritesWait = Duration.seconds(5)
+const readYourWritesWait = Duration.seconds(2)
 
 /** Rows scanned at most by one ReadEvents call when filters skip most of them. */
-const maxScan = 10_000
+const maxScan = 20_000
 
 const matching = (filter: EventFilter) =>
   matches({

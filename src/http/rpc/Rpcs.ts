@@ -35,7 +35,8 @@ export const SessionCommandError = Schema.Union(
 // Sessions
 
 export const ListSessions = Rpc.make("ListSessions", {
-  payload: SessionFilters,
+  // Times as ISO strings on the wire (SessionFilters holds Date values, which JSON cannot carry).
+  payload: { ...SessionFilters.fields, since: Schema.optional(Schema.Date), until: Schema.optional(Schema.Date) },
   success: Schema.Array(SessionSummary)
 }).annotate(RequiredScope, "read")
 

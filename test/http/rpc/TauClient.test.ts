@@ -64,18 +64,20 @@ describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport)
       assert.include(streamed.map((e) => e.type), "SessionStarted")
 
       const reader = as(transport, url, tokens.read)
-      const { events, listed, summary } = yield* reader(Effect.gen(function*() {
+      const { events, later, listed, summary } = yield* reader(Effect.gen(function*() {
         const tau = yield* TauClient
         return {
           events: yield* tau.SessionEvents({ sessionId }),
           summary: yield* tau.GetSession({ sessionId }),
-          listed: yield* tau.ListSessions({ limit: 10 })
+          listed: yield* tau.ListSessions({ limit: 10, source: "rpc", since: new Date(Date.now() - 60_000) }),
+          later: yield* tau.ListSessions({ since: new Date(Date.now() + 60_000) })
         }
       }))
       assert.deepStrictEqual(events.map((e) => ({ position: e.position, type: e.type })), streamed)
       assert.strictEqual(summary.sessionId, sessionId)
       assert.strictEqual(summary.source, "rpc")
       assert.deepStrictEqual(listed.map((s) => s.sessionId), [sessionId])
+      assert.deepStrictEqual(later, [])
 
       const missing = yield* reader(Effect.flip(Effect.flatMap(TauClient, (tau) =>
         tau.GetSession({ sessionId: SessionId.make("no-such-session") }))))
