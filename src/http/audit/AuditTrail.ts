@@ -11,7 +11,7 @@
  * Event ids are derived from the request id, so a retried append (or a second recording of the same request)
  * is an idempotent no-op in the log.
  */
-import { Clock, Config, Deferred, Duration, Effect, Either, Fiber, Queue, Ref, Schedule, Schema } from "effect"
+import { Clock, Config, Deferred, Duration, Effect, Fiber, Queue, Ref, Schedule, Schema } from "effect"
 import { hashUuid } from "../../actors/reward/RewardEventId.ts"
 import { ApiKeyId, EventId, SessionId } from "../../domain/Ids.ts"
 import type { StreamId } from "../../domain/Ids.ts"
@@ -85,7 +85,6 @@ export const auditEventId = (requestId: string): EventId => EventId.make(hashUui
 const maxStartedAt = 253_402_300_799_999
 const isApiKeyId = Schema.is(ApiKeyId)
 const isSessionId = Schema.is(SessionId)
-const decodeAudited = Schema.decodeUnknownEither(RequestAudited)
 
 /** Lone surrogates would make PostgreSQL reject the JSON (and with it the whole batch). */
 const wellFormed = (text: string): string =>
@@ -98,8 +97,9 @@ const clampInt = (n: number, min: number, max: number): number =>
 export const auditEvent = (entry: AuditEntry): RequestAudited | undefined => {
   const requestId = wellFormed(entry.requestId.slice(0, 100))
   if (requestId.length === 0) return undefined
-  const decoded = decodeAudited({
-    _tag: "RequestAudited",
+  // Every field is clamped into its schema above and below, so the per-entry validation (most of a batch's
+  // CPU cost) is skipped.
+  return new RequestAudited({
     requestId,
     ...(entry.keyId !== undefined && isApiKeyId(entry.keyId) ? { keyId: entry.keyId } : {}),
     method: wellFormed(entry.method.slice(0, 16)),
@@ -108,8 +108,7 @@ export const auditEvent = (entry: AuditEntry): RequestAudited | undefined => {
     status: clampInt(entry.status, 100, 599),
     latencyMs: clampInt(entry.latencyMs, 0, Number.MAX_SAFE_INTEGER),
     startedAt: clampInt(entry.startedAt, 0, maxStartedAt)
-  })
-  return Either.getOrUndefined(decoded)
+  }, true)
 }
 
 export interface AuditAppend {

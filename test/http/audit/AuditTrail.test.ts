@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import Database from "better-sqlite3"
-import { Effect, Layer, Logger } from "effect"
+import { Effect, FastCheck as fc, Layer, Logger, Schema } from "effect"
+import { RequestAudited } from "../../../src/events/catalogue/GatewayEvents.ts"
 import { EventLog } from "../../../src/events/EventLog.ts"
 import { auditStream, streamKind } from "../../../src/events/Streams.ts"
-import { AuditTrail, auditEventId, planAuditBatch } from "../../../src/http/audit/AuditTrail.ts"
+import { AuditTrail, auditEvent, auditEventId, planAuditBatch } from "../../../src/http/audit/AuditTrail.ts"
+import type { AuditEntry } from "../../../src/http/audit/AuditTrail.ts"
 import { day, entry, eventually, freshDatabase, trailLayer } from "./support.ts"
 
 /** Every audit event in the log, in log order. */
@@ -19,7 +21,36 @@ const settled = Effect.map(AuditTrail, (trail) => trail.stats).pipe(
 
 const requestIdOf = (data: unknown) => (data as { readonly requestId: string }).requestId
 
+const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.NaN, Infinity, -Infinity, 1e300, -0))
+/** Any UTF-16 text, lone surrogates included. */
+const anyText = (max: number) =>
+  fc.string({ unit: fc.oneof(fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))), maxLength: max })
+
 describe("audit trail", () => {
+  it.prop(
+    "any entry becomes a valid RequestAudited (clamped, lone surrogates replaced), or nothing without a request id",
+    {
+      requestId: anyText(300),
+      keyId: fc.option(anyText(30), { nil: undefined }),
+      sessionId: fc.option(anyText(30), { nil: undefined }),
+      method: anyText(40),
+      route: anyText(2500),
+      status: anyNumber,
+      latencyMs: anyNumber,
+      startedAt: anyNumber
+    },
+    (raw) => {
+      const event = auditEvent(raw as AuditEntry)
+      if (raw.requestId === "") return assert.isUndefined(event)
+      assert.isDefined(event)
+      // Validation the constructor skipped, and the encoding the log will do.
+      assert.doesNotThrow(() => Schema.validateSync(RequestAudited)(event))
+      assert.doesNotThrow(() => JSON.parse(JSON.stringify(Schema.encodeSync(RequestAudited)(event!))))
+      assert.notMatch(JSON.stringify(event), /\\ud[89a-f][0-9a-f]{2}/i)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
   it.scopedLive("2000 records in a burst take a few appends of at most 500; every entry is in the log once", () =>
     Effect.gen(function*() {
       const db = yield* freshDatabase()
