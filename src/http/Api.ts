@@ -3,6 +3,7 @@
  * services), so clients import it for `HttpApiClient.make(TauApi)`.
  */
 import { HttpApi, OpenApi } from "@effect/platform"
+import { AuditApi } from "./audit/Api.ts"
 import { EventsApi } from "./events/Api.ts"
 import { JsonBody } from "./JsonBody.ts"
 import { MemoryApi } from "./memory/Api.ts"
@@ -14,11 +15,12 @@ export class TauApi extends HttpApi.make("tau")
   .add(EventsApi)
   .add(ProjectionsApi)
   .add(MemoryApi)
+  .add(AuditApi)
   .middleware(JsonBody)
   .annotate(OpenApi.Title, "Tau")
   .annotate(
     OpenApi.Description,
-    "Tau's typed API: sessions (talk to agents), the event log and its live tail, projections, memory. " +
-      "Authenticate with `Authorization: Bearer <key>`; GET needs the read scope, POST write, rebuild admin."
+    "Tau's typed API: sessions (talk to agents), the event log and its live tail, projections, memory, the audit trail. " +
+      "Authenticate with `Authorization: Bearer <key>`; GET needs the read scope, POST write, rebuild and the audit trail admin."
   )
 {}

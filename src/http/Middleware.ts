@@ -77,7 +77,8 @@ const withHeader = (response: HttpServerResponse.HttpServerResponse, requestId: 
 
 /** Turns an unhandled failure into a response: JSON 404 for unknown routes, OpenAI-shaped 4xx/5xx otherwise. */
 const recover = (cause: Cause.Cause<unknown>, method: string, path: string, requestId: string) => {
-  const failure = Cause.failureOption(cause)
+  // HttpApi reads bodies with orDie, so a body over the limit can arrive as a defect.
+  const failure = Option.orElse(Cause.failureOption(cause), () => Cause.dieOption(cause))
   if (Option.isSome(failure)) {
     const error = failure.value
     if (error instanceof HttpServerError.RouteNotFound) {

@@ -10,6 +10,7 @@ import { Embedder } from "../agent/memory/Embedder.ts"
 import { Memory } from "../agent/memory/Memory.ts"
 import { MemoryProjectionWithEmbedder } from "../agent/memory/MemoryProjectionLayer.ts"
 import { MemoryToolsLive } from "../agent/memory/MemoryTools.ts"
+import { AuditQuery } from "../projections/AuditQuery.ts"
 import { ProjectionRunner } from "../projections/ProjectionRunner.ts"
 import { SessionsQuery } from "../projections/SessionsQuery.ts"
 import { StreamsQuery } from "../projections/StreamsQuery.ts"
@@ -33,7 +34,7 @@ const Background = Layer.merge(withEmbedder(ProjectionRunner.Live), RewardEvalua
 export const TauLive = Background.pipe(Layer.provideMerge(Database.DatabaseLive))
 
 /** The read-side query services of the built-in projections; need a SqlClient. */
-export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.Default)
+export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.Default, AuditQuery.Default)
 
 /** The agent (Sessions and its services) with the Memory service and the memory tools in its registry. */
 const AgentWithMemory = MemoryToolsLive.pipe(Layer.provideMerge(Memory.Default), Layer.provideMerge(AgentLive))

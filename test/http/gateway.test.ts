@@ -173,6 +173,20 @@ describe("gateway", () => {
         assert.strictEqual(unknownSession.status, 404)
 
         assert.strictEqual(yield* nonAuditEvents, before)
+
+        // Every refused request above is in the audit trail, with its status and the key that made it.
+        const audited = yield* Effect.promise(async () => {
+          for (let i = 0; i < 100; i++) {
+            const response = await fetch(`${url}/api/audit?statusClass=4xx&limit=100`, { headers: auth })
+            const page = await response.json() as { entries: ReadonlyArray<{ status: number; keyId?: string; route: string }> }
+            if (page.entries.length >= 6) return page.entries
+            await new Promise((r) => setTimeout(r, 100))
+          }
+          return []
+        })
+        assert.includeMembers(audited.map((e) => e.status), [400, 413, 404])
+        assert.isTrue(audited.every((e) => e.keyId === admin.keyId))
+        assert.isTrue(audited.some((e) => e.route === "/v1/nothing-here"))
       }).pipe(Effect.provide(layer))
     }), { timeout: 60_000 })
 })
