@@ -2,7 +2,7 @@
  * Who is calling: set by the gateway middleware for the rest of the request (a FiberRef, so every route —
  * HttpApi handlers, the OpenAI adapter — reads it without a service in its requirements).
  */
-import type { Effect} from "effect";
+import type { Effect } from "effect"
 import { FiberRef } from "effect"
 import type { ApiKeyId } from "../domain/Ids.ts"
 import type { KeyScope } from "../events/catalogue/GatewayEvents.ts"
