@@ -52,13 +52,19 @@ export class TauClient extends Effect.Service<TauClient>()("app/http/rpc/TauClie
   /** Over HTTP with the fetch client; each call is one POST, stream results arrive as they are produced. */
   static readonly http = (options: TauClientOptions) =>
     TauClient.Default.pipe(
-      Layer.provide(RpcClient.layerProtocolHttp({
-        url: rpcUrl(options.url, false),
-        transformClient: (client) =>
-          options.apiKey === undefined
-            ? client
-            : HttpClient.mapRequest(client, HttpClientRequest.bearerToken(options.apiKey))
-      })),
+      Layer.provide(Layer.scoped(
+        RpcClient.Protocol,
+        Effect.flatMap(HttpClient.HttpClient, (client) =>
+          RpcClient.makeProtocolHttp(client.pipe(
+            HttpClient.mapRequest(HttpClientRequest.prependUrl(rpcUrl(options.url, false))),
+            HttpClient.mapRequest((request) =>
+              options.apiKey === undefined ? request : HttpClientRequest.bearerToken(request, options.apiKey)
+            ),
+            // A refusal before RPC (the gateway middleware's 401/403/429, in OpenAI's error shape) must fail the
+            // call: read as ndjson it holds no RPC response, and the call would wait forever.
+            HttpClient.filterStatusOk
+          )))
+      )),
       Layer.provide([RpcSerialization.layerNdjson, FetchHttpClient.layer])
     )
 
