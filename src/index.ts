@@ -94,7 +94,8 @@ export { Mode as SafetyMode, SafetyPolicyConfig, Stage as SafetyInspectionStage 
 export type { SafetyPolicy } from "./agent/safety/Policy.ts"
 
 // The gateway's RPC API: definitions, a client for both transports, and the routes for an embedding app's router
-export { TauRpcs } from "./http/rpc/Rpcs.ts"
+export { GatewayRpcs, TauRpcs } from "./http/rpc/Rpcs.ts"
+export { MemoryRpcs } from "./http/rpc/MemoryRpcs.ts"
 export { TauClient } from "./http/rpc/TauClient.ts"
 export type { TauClientOptions } from "./http/rpc/TauClient.ts"
 export { Forbidden, RequiredScope, RpcAuth, Unauthorized } from "./http/rpc/Auth.ts"

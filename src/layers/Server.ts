@@ -18,10 +18,18 @@ import { makeNodeServer } from "../http/NodeServer.ts"
 import { ChatCompletionsRoute } from "../http/openai/ChatCompletions.ts"
 import { ModelsRoute } from "../http/openai/Models.ts"
 import { ResponsesRoute } from "../http/openai/Responses.ts"
+import { GatewayRpcRoutes } from "../http/rpc/Routes.ts"
 import { TauAgentLive } from "./Tau.ts"
 
 /** Every route of the gateway, needing the agent, the queries and the gateway's own services. */
-export const GatewayRoutes = Layer.mergeAll(HealthRoutes, ChatCompletionsRoute, ResponsesRoute, ModelsRoute, ApiRoutes)
+export const GatewayRoutes = Layer.mergeAll(
+  HealthRoutes,
+  ChatCompletionsRoute,
+  ResponsesRoute,
+  ModelsRoute,
+  ApiRoutes,
+  GatewayRpcRoutes
+)
 
 /** The global middleware (see src/http/Middleware.ts) on the router, over the key store, limiter and audit trail. */
 export const GatewayMiddleware = HttpLayerRouter.middleware(

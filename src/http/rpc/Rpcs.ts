@@ -4,6 +4,7 @@
  * and states the key scope it needs (read for queries and tails, write for what changes a session, admin for
  * rebuilds).
  */
+import { MemoryRpcs } from "./MemoryRpcs.ts"
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import { ModelNotConfigured } from "../../agent/llm/Errors.ts"
@@ -135,3 +136,6 @@ export class TauRpcs extends RpcGroup.make(
   ProjectionsStatus,
   RebuildProjection
 ).middleware(RpcAuth) {}
+
+/** Everything the gateway serves over RPC and `TauClient` calls: TauRpcs and the memory operations. */
+export class GatewayRpcs extends TauRpcs.merge(MemoryRpcs) {}

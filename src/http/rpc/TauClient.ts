@@ -11,7 +11,7 @@ import { FetchHttpClient, HttpClient, HttpClientRequest, Socket } from "@effect/
 import { RpcClient, RpcSerialization } from "@effect/rpc"
 import { Effect, Layer } from "effect"
 import { createRequire } from "node:module"
-import { TauRpcs } from "./Rpcs.ts"
+import { GatewayRpcs } from "./Rpcs.ts"
 
 export interface TauClientOptions {
   /** The gateway's base URL (`http://host:port`); `/rpc` is appended, and http(s) becomes ws(s) for websockets. */
@@ -47,7 +47,7 @@ const webSocketConstructor = (apiKey: string | undefined) =>
   })
 
 export class TauClient extends Effect.Service<TauClient>()("app/http/rpc/TauClient", {
-  scoped: RpcClient.make(TauRpcs)
+  scoped: RpcClient.make(GatewayRpcs)
 }) {
   /** Over HTTP with the fetch client; each call is one POST, stream results arrive as they are produced. */
   static readonly http = (options: TauClientOptions) =>

@@ -166,6 +166,19 @@ describe.each<Transport>(["http", "websocket"])("TauClient over %s", (transport)
       assert.deepInclude(yield* Effect.flip(send(`${tokens.read}x`)), { _tag: "Unauthorized", reason: "invalid_key" })
     }))
 
+  it.scopedLive("the memory operations are served on the same connection: a read key may search, not write", () =>
+    Effect.gen(function*() {
+      const { tokens, url } = yield* gateway()
+      const created = yield* as(transport, url, tokens.write)(Effect.flatMap(TauClient, (tau) =>
+        tau.CreateMemory({ scope: "global", kind: "fact", content: "The staging database lives on port 6543" })))
+      const found = yield* as(transport, url, tokens.read)(Effect.flatMap(TauClient, (tau) =>
+        tau.GetMemory({ memoryId: created.memory.id })))
+      assert.strictEqual(found.content, "The staging database lives on port 6543")
+      const refused = yield* Effect.flip(as(transport, url, tokens.read)(Effect.flatMap(TauClient, (tau) =>
+        tau.CreateMemory({ scope: "global", kind: "fact", content: "nope" }))))
+      assert.deepInclude(refused, { _tag: "Forbidden", required: "write", scope: "read" })
+    }))
+
   it.scopedLive("without a model SendMessage fails with ModelNotConfigured saying how to configure one", () =>
     Effect.gen(function*() {
       const { tokens, url } = yield* gateway({ model: false })
