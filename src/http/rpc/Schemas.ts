@@ -1,10 +1,12 @@
 /**
  * Wire schemas of the RPC group that the domain does not already define: a page of the log (events in the
- * `tau log export` shape, RecordedEventJson, as the HTTP API sends them), a session's reply and the progress `SendMessage` streams (text deltas, the session's
- * events as they are appended, then the final reply).
+ * `tau log export` shape, RecordedEventJson, as the HTTP API sends them), a session's reply (the HTTP API's
+ * fields) and the progress `SendMessage` streams (text deltas, the session's events as they are appended,
+ * then the final reply).
  */
 import { Schema } from "effect"
-import { Position, SessionId, StreamVersion } from "../../domain/Ids.ts"
+import { SessionReplyJson } from "../sessions/Api.ts"
+import { Position, StreamVersion } from "../../domain/Ids.ts"
 import { RecordedEventJson } from "../../events/Envelope.ts"
 import { SessionEvent } from "../../events/TauEvent.ts"
 
@@ -24,26 +26,8 @@ export const EventPage = Schema.Struct({
 })
 export type EventPage = typeof EventPage.Type
 
-export const SessionStatus = Schema.Literal("new", "idle", "ready", "awaiting_model", "awaiting_tools", "ended")
-
-export const SessionReply = Schema.Struct({
-  sessionId: SessionId,
-  /** The reply to this message; absent when the message was blocked or the session ended without one. */
-  reply: Schema.optional(Schema.Struct({
-    turn: Schema.Int,
-    content: Schema.String,
-    stopReason: Schema.Literal("final_answer", "max_turns", "budget_exhausted", "blocked")
-  })),
-  /** True when the inbound safety stage blocked the message (nothing of it was stored). */
-  inboundBlocked: Schema.Boolean,
-  status: SessionStatus,
-  /** The ending event's tag once the session has ended. */
-  ending: Schema.optional(Schema.String),
-  turns: Schema.Int,
-  costUsd: Schema.Number,
-  promptTokens: Schema.Int,
-  completionTokens: Schema.Int
-})
+/** What a message (or cancel, or feedback) led to: the HTTP API's reply fields, as a plain struct. */
+export const SessionReply = Schema.Struct(SessionReplyJson.fields)
 export type SessionReply = typeof SessionReply.Type
 
 export const TextDelta = Schema.TaggedStruct("TextDelta", { turn: Schema.Int, text: Schema.String })
