@@ -122,8 +122,7 @@ const main = async () => {
     OPENAI_API_KEY: "bench",
     TAU_MODEL: "bench-model",
     TAU_RATE_LIMIT_RPS: "0",
-    TAU_PORT: String(port),
-    TAU_LOG_LEVEL: "warning"
+    TAU_PORT: String(port)
   }
   const created = JSON.parse(await run(["keys", "create", "--scope", "write", "--name", "bench", "--json"], env)) as {
     readonly token: string
