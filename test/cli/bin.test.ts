@@ -32,6 +32,14 @@ const seed = (filename: string, count: number) =>
 const noStackTrace = (stderr: string) => assert.notMatch(stderr, /^\s+at /m)
 
 describe("tau executable", () => {
+  it.scopedLive("an invalid TAU_LOG_LEVEL is reported in one line naming it, exit code 1", () =>
+    Effect.gen(function*() {
+      const run = yield* tau(["version"], { TAU_LOG_LEVEL: "loud" })
+      assert.strictEqual(run.code, 1)
+      assert.strictEqual(run.stdout, "")
+      assert.match(run.stderr.trim(), /^error: .*TAU_LOG_LEVEL/)
+    }), { timeout: 60_000 })
+
   it.scopedLive("stats, tail, export, import and projections status on a seeded SQLite file", () =>
     Effect.gen(function*() {
       const db = yield* tempSqliteFile
