@@ -18,3 +18,10 @@ export class ScopeRequired extends Schema.TaggedError<ScopeRequired>()(
   { message: Schema.String, required: Schema.Literal("read", "write", "admin") },
   HttpApiSchema.annotations({ status: 403, description: "The API key's scope does not allow this" })
 ) {}
+
+/** The session was started by another API key: only its owner (or an admin key) may write to it. */
+export class SessionForbidden extends Schema.TaggedError<SessionForbidden>()(
+  "SessionForbidden",
+  { message: Schema.String, sessionId: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "The session belongs to another API key" })
+) {}

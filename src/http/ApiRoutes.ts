@@ -10,12 +10,15 @@ import { EventsHttpLive } from "./events/Http.ts"
 import { JsonBodyLive } from "./JsonBody.ts"
 import { MemoryHttpLive } from "./memory/Http.ts"
 import { ProjectionsHttpLive } from "./projections/Http.ts"
+import { SessionOwners } from "./SessionOwners.ts"
 import { SessionsHttpLive } from "./sessions/Http.ts"
 
 const AuditHttpLive = HttpApiBuilder.group(TauApi, "audit", (handlers) => handlers.handle("list", listAudit))
 
 /** The handlers of every group in TauApi. */
-export const ApiGroupsLive = Layer.mergeAll(SessionsHttpLive, EventsHttpLive, ProjectionsHttpLive, MemoryHttpLive, AuditHttpLive, JsonBodyLive)
+export const ApiGroupsLive = Layer.mergeAll(SessionsHttpLive, EventsHttpLive, ProjectionsHttpLive, MemoryHttpLive, AuditHttpLive, JsonBodyLive).pipe(
+  Layer.provide(SessionOwners.Default)
+)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpLayerRouter.addHttpApi(TauApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(ApiGroupsLive)),

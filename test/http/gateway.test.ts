@@ -8,7 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { request as httpRequest } from "node:http"
 import { ApiKeys } from "../../src/http/auth/ApiKeys.ts"
+import { SessionId } from "../../src/domain/Ids.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
+import { sessionStream } from "../../src/events/Streams.ts"
 import { GatewayLive } from "../../src/layers/Server.ts"
 import { gatewayUrl } from "../support/Gateway.ts"
 import { loopbackModel } from "../support/LoopbackModel.ts"
@@ -187,6 +189,54 @@ describe("gateway", () => {
         assert.includeMembers(audited.map((e) => e.status), [400, 413, 404])
         assert.isTrue(audited.every((e) => e.keyId === admin.keyId))
         assert.isTrue(audited.some((e) => e.route === "/v1/nothing-here"))
+      }).pipe(Effect.provide(layer))
+    }), { timeout: 60_000 })
+
+  it.scopedLive("a session belongs to the key that started it: other write keys get 403, the owner and admin keys may continue", () =>
+    Effect.gen(function*() {
+      const layer = yield* gateway({ TAU_RATE_LIMIT_RPS: "0" })
+      yield* Effect.gen(function*() {
+        const url = yield* gatewayUrl
+        const keys = yield* ApiKeys
+        const [owner, other, admin] = yield* Effect.all([
+          keys.create({ name: "owner", scope: "write" }),
+          keys.create({ name: "other", scope: "write" }),
+          keys.create({ name: "admin", scope: "admin" })
+        ])
+        const chat = (token: string, session?: string) =>
+          call(`${url}/v1/chat/completions`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${token}`,
+              "content-type": "application/json",
+              ...(session === undefined ? {} : { "x-tau-session": session })
+            },
+            body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hello" }] })
+          })
+        const started = yield* chat(owner.token)
+        assert.strictEqual(started.status, 200)
+        const sessionId = started.headers.get("x-tau-session") ?? ""
+        const log = yield* EventLog
+        const version = yield* log.streamVersion(sessionStream(SessionId.make(sessionId)))
+
+        const hijack = yield* chat(other.token, sessionId)
+        assert.strictEqual(hijack.status, 403)
+        assert.strictEqual(hijack.body.error?.code, "session_forbidden")
+        const viaApi = yield* call(`${url}/api/sessions/${sessionId}/messages`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${other.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ message: "let me in" })
+        })
+        assert.strictEqual(viaApi.status, 403)
+        const cancel = yield* call(`${url}/api/sessions/${sessionId}/cancel`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${other.token}` }
+        })
+        assert.strictEqual(cancel.status, 403)
+        assert.strictEqual(yield* log.streamVersion(sessionStream(SessionId.make(sessionId))), version)
+
+        assert.strictEqual((yield* chat(owner.token, sessionId)).status, 200)
+        assert.strictEqual((yield* chat(admin.token, sessionId)).status, 200)
       }).pipe(Effect.provide(layer))
     }), { timeout: 60_000 })
 })

@@ -12,6 +12,8 @@ import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { SessionId } from "../../domain/Ids.ts"
 import { newSessionId, SessionId as SessionIdSchema } from "../../domain/Ids.ts"
 import { uuidv7 } from "../../domain/Uuid.ts"
+import { openAiError } from "../OpenAiError.ts"
+import { SessionOwners } from "../SessionOwners.ts"
 import { makeAgentChat } from "./ChatAgent.ts"
 import { makeProxyChat } from "./ChatProxy.ts"
 import { ChatCompletionRequest, isFailure, toChatMessages } from "./ChatWire.ts"
@@ -46,6 +48,7 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
     const sessions = yield* Sessions
     const model = yield* LanguageModel
     const recorder = yield* ProxyRecorder
+    const owners = yield* SessionOwners
     const agent = makeAgentChat(sessions)
     const proxy = makeProxyChat(recorder)
     const configured: ReadonlyArray<string> = model.models
@@ -61,6 +64,8 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
         const session = sessionOf(request.headers[sessionHeader], body.user)
         if (Either.isLeft(session)) return failureResponse(session.left)
         const headers = { [sessionHeader]: session.right }
+        const access = yield* Effect.either(owners.checkWrite(session.right))
+        if (Either.isLeft(access)) return openAiError(403, access.left.message, { code: "session_forbidden", headers })
         const messages = toChatMessages(body.messages)
         if (isFailure(messages)) return failureResponse(messages, headers)
         const requested = configured.includes(body.model) ? body.model : undefined
@@ -80,4 +85,4 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
       })
     )
   })
-).pipe(Layer.provide(ProxyRecorder.Default))
+).pipe(Layer.provide(ProxyRecorder.Default), Layer.provide(SessionOwners.Default))

@@ -6,7 +6,7 @@
  * stream with `response.failed`.
  */
 import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
-import { Clock, Config, Duration, Effect, Either, Option, Stream } from "effect"
+import { Clock, Config, Duration, Effect, Either, Layer, Option, Stream } from "effect"
 import type { Chunk, Scope } from "effect"
 import type { SendError } from "../../actors/session/Host.ts"
 import type { SessionProgress, SessionReply } from "../../actors/session/Progress.ts"
@@ -18,6 +18,7 @@ import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
 import { currentCaller } from "../Caller.ts"
+import { SessionOwners } from "../SessionOwners.ts"
 import { decodeJsonBody } from "./Body.ts"
 import { answeredBy, ResponsesRequest, messageOf, responseId, responseObject, sessionOfResponseId, usageOf } from "./ResponsesApi.ts"
 import type { ResponseHead } from "./ResponsesApi.ts"
@@ -60,6 +61,14 @@ export const handleResponses = (heartbeat: Duration.Duration) => Effect.gen(func
     )
     if (version === 0 || version < previous.value.version) return yield* fail(unknown)
     sessionId = previous.value.sessionId
+    yield* (yield* SessionOwners).checkWrite(sessionId).pipe(
+      Effect.mapError((e): OpenAiFailure => ({
+        status: 403,
+        message: e.message,
+        code: "session_forbidden",
+        param: "previous_response_id"
+      }))
+    )
   }
 
   const caller = yield* currentCaller
@@ -132,6 +141,8 @@ const streamed = (
 export const ResponsesRoute = HttpLayerRouter.use((router) =>
   Effect.flatMap(
     Config.duration("TAU_SSE_HEARTBEAT").pipe(Config.withDefault(Duration.seconds(15))),
-    (heartbeat) => router.add("POST", "/v1/responses", handleResponses(heartbeat))
+    (heartbeat) =>
+      Effect.flatMap(SessionOwners, (owners) =>
+        router.add("POST", "/v1/responses", Effect.provideService(handleResponses(heartbeat), SessionOwners, owners)))
   )
-)
+).pipe(Layer.provide(SessionOwners.Default))

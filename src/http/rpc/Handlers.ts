@@ -3,7 +3,7 @@
  * The caller (set by RpcAuth) is `currentCaller`. Storage failures of the log are defects (STYLE rule 4). Events
  * go out as the typed HTTP API sends them (src/http/events/Wire.ts: no key hashes).
  */
-import { Duration, Effect, Option, Stream } from "effect"
+import { Duration, Effect, Layer, Option, Stream } from "effect"
 import { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import { Sessions } from "../../actors/session/Sessions.ts"
 import { Position } from "../../domain/Ids.ts"
@@ -16,6 +16,7 @@ import { SessionsQuery } from "../../projections/SessionsQuery.ts"
 import { SessionNotFound } from "../../actors/session/Errors.ts"
 import { currentCaller } from "../Caller.ts"
 import { matches, recordedToJson } from "../events/Wire.ts"
+import { SessionOwners } from "../SessionOwners.ts"
 import { TauRpcs } from "./Rpcs.ts"
 import type { EventFilter } from "./Schemas.ts"
 
@@ -44,6 +45,7 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
   const log = yield* EventLog
   const query = yield* SessionsQuery
   const runner = yield* ProjectionRunner
+  const owners = yield* SessionOwners
 
   const head = Effect.orDie(log.head)
 
@@ -73,15 +75,17 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
         return events.map(recordedToJson)
       }),
     SendMessage: ({ message, ...options }) =>
-      Stream.unwrap(Effect.map(currentCaller, (caller) =>
-        sessions.send(message, {
-          ...options,
-          source: "rpc",
-          userId: caller.keyId
-        }))),
-    CancelSession: ({ sessionId }) => sessions.cancel(sessionId, "user").pipe(noModelNeeded),
+      Stream.unwrap(Effect.gen(function*() {
+        const caller = yield* currentCaller
+        if (options.sessionId !== undefined) yield* owners.checkWrite(options.sessionId)
+        return sessions.send(message, { ...options, source: "rpc", userId: caller.keyId })
+      })),
+    CancelSession: ({ sessionId }) =>
+      Effect.zipRight(owners.checkWrite(sessionId), sessions.cancel(sessionId, "user")).pipe(noModelNeeded),
     SendFeedback: ({ sessionId, ...feedback }) =>
-      sessions.feedback(sessionId, { ...feedback, source: "rpc" }).pipe(noModelNeeded),
+      Effect.zipRight(owners.checkWrite(sessionId), sessions.feedback(sessionId, { ...feedback, source: "rpc" })).pipe(
+        noModelNeeded
+      ),
     ReadEvents: ({ fromPosition, limit = 100, ...filter }) =>
       Effect.gen(function*() {
         const keep = matching(filter)
@@ -122,4 +126,4 @@ export const TauRpcsLive = TauRpcs.toLayer(Effect.gen(function*() {
         return name === undefined ? all : all.filter((status) => status.name === name)
       })
   }
-}))
+})).pipe(Layer.provide(SessionOwners.Default))

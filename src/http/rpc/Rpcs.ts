@@ -4,6 +4,7 @@
  * and states the key scope it needs (read for queries and tails, write for what changes a session, admin for
  * rebuilds).
  */
+import { SessionForbidden } from "../ApiErrors.ts"
 import { MemoryRpcs } from "./MemoryRpcs.ts"
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
@@ -65,14 +66,14 @@ export const SendMessage = Rpc.make("SendMessage", {
     budgetUsd: Schema.optional(Schema.NonNegative.pipe(Schema.finite()))
   },
   success: SendProgress,
-  error: Schema.Union(SessionCommandError, ModelNotConfigured),
+  error: Schema.Union(SessionCommandError, ModelNotConfigured, SessionForbidden),
   stream: true
 }).annotate(RequiredScope, "write")
 
 export const CancelSession = Rpc.make("CancelSession", {
   payload: { sessionId: SessionId },
   success: SessionReply,
-  error: SessionCommandError
+  error: Schema.Union(SessionCommandError, SessionForbidden)
 }).annotate(RequiredScope, "write")
 
 export const SendFeedback = Rpc.make("SendFeedback", {
@@ -85,7 +86,7 @@ export const SendFeedback = Rpc.make("SendFeedback", {
     turn: Schema.optional(Turn)
   },
   success: SessionReply,
-  error: SessionCommandError
+  error: Schema.Union(SessionCommandError, SessionForbidden)
 }).annotate(RequiredScope, "write")
 
 // The event log

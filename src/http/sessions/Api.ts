@@ -17,7 +17,7 @@ import { Score, Turn } from "../../domain/Quantities.ts"
 import { RecordedEventJson } from "../../events/Envelope.ts"
 import { SessionMode, SessionSource } from "../../events/catalogue/SessionEvents.ts"
 import { SessionRowStatus, SessionSummary } from "../../projections/SessionsQuery.ts"
-import { ModelUnavailable } from "../ApiErrors.ts"
+import { ModelUnavailable, SessionForbidden } from "../ApiErrors.ts"
 
 const IntParam = (min: number, max: number) => Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
 
@@ -143,6 +143,7 @@ export class SessionsApi extends HttpApiGroup.make("sessions")
       .setPayload(SendMessage)
       .addSuccess(SessionReplyJson)
       .addError(ModelUnavailable)
+      .addError(SessionForbidden)
       .addError(SessionNotFound, { status: 404 })
       .addError(SessionAlreadyEnded, { status: 409 })
       .addError(InvalidSessionCommand, { status: 409 })
@@ -156,6 +157,7 @@ export class SessionsApi extends HttpApiGroup.make("sessions")
       .setPayload(SendMessage)
       .addSuccess(SseBody)
       .addError(ModelUnavailable)
+      .addError(SessionForbidden)
       .addError(SessionNotFound, { status: 404 })
       .annotate(OpenApi.Description, "Send a message; the session's progress as server-sent events")
   )
@@ -163,6 +165,7 @@ export class SessionsApi extends HttpApiGroup.make("sessions")
     HttpApiEndpoint.post("cancel", "/:id/cancel")
       .setPath(SessionPath)
       .addSuccess(SessionReplyJson)
+      .addError(SessionForbidden)
       .addError(SessionNotFound, { status: 404 })
       .addError(SessionAlreadyEnded, { status: 409 })
       .addError(InvalidSessionCommand, { status: 409 })
@@ -174,6 +177,7 @@ export class SessionsApi extends HttpApiGroup.make("sessions")
       .setPath(SessionPath)
       .setPayload(FeedbackPayload)
       .addSuccess(SessionReplyJson)
+      .addError(SessionForbidden)
       .addError(SessionNotFound, { status: 404 })
       .addError(SessionAlreadyEnded, { status: 409 })
       .addError(InvalidSessionCommand, { status: 409 })

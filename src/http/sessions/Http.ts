@@ -21,6 +21,7 @@ import { TauApi } from "../Api.ts"
 import { ModelUnavailable } from "../ApiErrors.ts"
 import { currentCaller } from "../Caller.ts"
 import { recordedToJson } from "../events/Wire.ts"
+import { SessionOwners } from "../SessionOwners.ts"
 import * as Sse from "../Sse.ts"
 import type { StartSession } from "./Api.ts"
 import { SessionEventsPage, SessionPage, SessionReplyJson } from "./Api.ts"
@@ -58,6 +59,7 @@ export const SessionsHttpLive = HttpApiBuilder.group(TauApi, "sessions", (handle
     const runner = yield* ProjectionRunner
     const model = yield* LanguageModel
     const { heartbeat } = yield* Sse.SseConfig
+    const owners = yield* SessionOwners
 
     const requireModel = Option.match(model.notConfigured, {
       onNone: () => Effect.void,
@@ -159,19 +161,25 @@ export const SessionsHttpLive = HttpApiBuilder.group(TauApi, "sessions", (handle
         Effect.gen(function*() {
           yield* requireModel
           yield* requireSession(path.id)
+          yield* owners.checkWrite(path.id)
           return replyJson(yield* sessions.ask(payload.message, { sessionId: path.id }))
         }).pipe(Effect.catchTag("ModelNotConfigured", (e) => Effect.fail(unavailable(e)))))
       .handle("sendStream", ({ path, payload }) =>
         Effect.gen(function*() {
           yield* requireModel
           yield* requireSession(path.id).pipe(Effect.catchTag("SessionStorageError", Effect.die))
+          yield* owners.checkWrite(path.id)
           return sse(sessions.send(payload.message, { sessionId: path.id }))
         }))
       .handle("cancel", ({ path }) =>
-        sessions.cancel(path.id, "user").pipe(Effect.map(replyJson), Effect.catchTag("ModelNotConfigured", Effect.die)))
+        owners.checkWrite(path.id).pipe(
+          Effect.zipRight(sessions.cancel(path.id, "user")),Effect.map(replyJson), Effect.catchTag("ModelNotConfigured", Effect.die)))
       .handle("feedback", ({ path, payload }) =>
         Effect.map(
-          sessions.feedback(path.id, { rating: payload.rating, comment: payload.comment, turn: payload.turn, source: "http" }),
+          Effect.zipRight(
+            owners.checkWrite(path.id),
+            sessions.feedback(path.id, { rating: payload.rating, comment: payload.comment, turn: payload.turn, source: "http" })
+          ),
           replyJson
         ).pipe(Effect.catchTag("ModelNotConfigured", Effect.die)))
   }))

@@ -92,7 +92,7 @@ describe("typed API: projections, OpenAPI and /docs", () => {
           "POST /api/sessions/{id}/messages",
           "POST /api/sessions/{id}/messages/stream"
         ]) assert.include(operations, mine)
-        assert.hasAllKeys(doc.paths["/api/sessions/{id}/messages"]!["post"]!.responses, ["200", "400", "404", "409", "500", "503"])
+        assert.hasAllKeys(doc.paths["/api/sessions/{id}/messages"]!["post"]!.responses, ["200", "400", "403", "404", "409", "500", "503"])
 
         const docs = yield* fetchJson(`${base}/docs`)
         assert.strictEqual(docs.status, 200)
