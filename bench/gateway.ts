@@ -160,8 +160,9 @@ const main = async () => {
           `p99 ${through50.p99.toFixed(2)} ms; added p50 ${(through50.p50 - direct50.p50).toFixed(2)} ms, ` +
           `p99 ${(through50.p99 - direct50.p99).toFixed(2)} ms`
       )
-      report(`${mode}: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", through50.rps, direct50.rps, 0,
-        `target >= 1,000 req/s: ${through50.rps >= 1000 ? "ok" : "MISS"}`)
+      // The issue's target is absolute (1,000 req/s); as a ratio against the direct model measured here.
+      report(`${mode}: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", through50.rps, direct50.rps,
+        1000 / direct50.rps, "target: 1,000 req/s")
     }
     writeResults("gateway")
   } finally {

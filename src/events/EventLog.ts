@@ -65,9 +65,11 @@ export interface EventLogService {
     limit: number
   ) => Effect.Effect<ReadonlyArray<Envelope<TauEvent>>, EventLogError | EventDecodeError>
   readonly readAllRaw: (fromPosition: number, limit: number) => Effect.Effect<ReadonlyArray<RecordedEvent>, EventLogError>
+  /** The stream's rows from `fromVersion`, at most `limit` of them (default: all). */
   readonly readStreamRaw: (
     streamId: StreamId,
-    fromVersion?: number
+    fromVersion?: number,
+    limit?: number
   ) => Effect.Effect<ReadonlyArray<RecordedEvent>, EventLogError>
   /**
    * Every event with position >= fromPosition: catch-up from storage, then live. Never skips or repeats an

@@ -213,16 +213,18 @@ export const makeEventLog = (
         return appendEncoded(streamId, expected, encoded)
       })
 
-    const readStreamRaw = (streamId: StreamId, fromVersion = 1) =>
+    const readStreamRaw = (streamId: StreamId, fromVersion = 1, limit = Number.POSITIVE_INFINITY) =>
       Effect.gen(function*() {
         const out: Array<RecordedEvent> = []
         let next = fromVersion
-        while (true) {
-          const page = yield* storage.readStream(streamId, next, options.pageSize)
+        while (out.length < limit) {
+          const want = Math.min(options.pageSize, limit - out.length)
+          const page = yield* storage.readStream(streamId, next, want)
           for (const row of page) out.push(row)
-          if (page.length < options.pageSize) return out as ReadonlyArray<RecordedEvent>
+          if (page.length < want) break
           next = page[page.length - 1]!.streamVersion + 1
         }
+        return out as ReadonlyArray<RecordedEvent>
       })
 
     const subscribeRaw = (fromPosition: number, subscribeOptions?: SubscribeOptions): Stream.Stream<RecordedEvent, EventLogError> => {

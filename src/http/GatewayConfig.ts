@@ -2,7 +2,7 @@
  * Gateway settings, from configuration (flags of `tau serve` override them): where to listen, whether keys
  * are required, the body-size limit, readiness and shutdown bounds.
  */
-import { Config, Context, Duration, Layer } from "effect"
+import { Config, ConfigError, Context, Duration, Effect, Layer } from "effect"
 
 export interface GatewaySettings {
   readonly host: string
@@ -32,9 +32,26 @@ export const GatewaySettingsConfig: Config.Config<GatewaySettings> = Config.all(
   tracing: Config.boolean("TAU_HTTP_TRACING").pipe(Config.withDefault(false))
 })
 
+/**
+ * The settings from configuration with `overrides` (command-line flags) on top. Auth off is refused unless the
+ * server listens on a loopback address, whoever builds the gateway (`tau serve` or an embedding app).
+ */
+export const resolveGatewaySettings = (
+  overrides: Partial<GatewaySettings> = {}
+): Effect.Effect<GatewaySettings, ConfigError.ConfigError> =>
+  Effect.flatMap(GatewaySettingsConfig, (configured) => {
+    const settings = { ...configured, ...overrides }
+    return settings.auth || isLoopbackHost(settings.host)
+      ? Effect.succeed(settings)
+      : Effect.fail(ConfigError.InvalidData(
+        ["TAU_AUTH"],
+        `auth can only be off (--no-auth) on 127.0.0.1, not on ${settings.host}; create a key with \`tau keys create\``
+      ))
+  })
+
 export class Gateway extends Context.Tag("app/http/GatewaySettings")<Gateway, GatewaySettings>() {
   static readonly fromConfig = (overrides: Partial<GatewaySettings> = {}) =>
-    Layer.effect(Gateway, Config.map(GatewaySettingsConfig, (settings) => ({ ...settings, ...overrides })))
+    Layer.effect(Gateway, resolveGatewaySettings(overrides))
   static readonly make = (settings: Partial<GatewaySettings> = {}) =>
     Layer.succeed(Gateway, {
       host: "127.0.0.1",

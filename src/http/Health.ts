@@ -20,7 +20,15 @@ const readyz = HttpLayerRouter.use((router) =>
       "GET",
       "/readyz",
       Effect.gen(function*() {
-        const checked = yield* runner.status().pipe(Effect.zip(log.head), Effect.timeout(Duration.seconds(2)), Effect.either)
+        // Every status carries the head it was taken at; the log is asked only when there is no projection.
+        const checked = yield* runner.status().pipe(
+          Effect.flatMap((projections) =>
+            Effect.map(projections[0] === undefined ? log.head : Effect.succeed(projections[0].head), (head) =>
+              [projections, head] as const)
+          ),
+          Effect.timeout(Duration.seconds(2)),
+          Effect.either
+        )
         if (checked._tag === "Left") {
           return HttpServerResponse.unsafeJson(
             { status: "unavailable", database: "unreachable", detail: String(checked.left) },

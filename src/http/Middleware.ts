@@ -38,10 +38,10 @@ export interface AuditEntry {
 
 export type RouteAccess = "public" | KeyScope
 
-const adminPaths = [/^\/api\/projections\/[^/]+\/rebuild$/, /^\/api\/audit(\/|$)/, /^\/api\/keys(\/|$)/]
+const adminPaths = [/^\/api\/projections\/[^/]+\/rebuild$/, /^\/api\/audit(\/|$)/]
 
 /**
- * The scope a request needs: `/healthz` is public; rebuilds, the audit trail and key management need admin;
+ * The scope a request needs: `/healthz` is public; rebuilds and the audit trail need admin;
  * reads (GET, HEAD, OPTIONS) need read; everything else writes. RPC connections need read here and each
  * operation checks its own scope.
  */

@@ -29,7 +29,7 @@ export class SessionOwners extends Effect.Service<SessionOwners>()("app/http/Ses
     const ownerOf = (sessionId: SessionId) =>
       owners.has(sessionId)
         ? Effect.succeed(owners.get(sessionId))
-        : log.readStreamRaw(sessionStream(sessionId), 1).pipe(
+        : log.readStreamRaw(sessionStream(sessionId), 1, 1).pipe(
           Effect.orDie,
           Effect.map((rows) => {
             const first = rows[0]

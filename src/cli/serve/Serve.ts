@@ -5,11 +5,10 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
 import { LlmConfig } from "../../agent/llm/Config.ts"
-import { GatewaySettingsConfig, isLoopbackHost } from "../../http/GatewayConfig.ts"
+import { resolveGatewaySettings } from "../../http/GatewayConfig.ts"
 import type { GatewaySettings } from "../../http/GatewayConfig.ts"
 import { DatabaseConfigFromEnv, describeDatabase } from "../../layers/Config.ts"
 import { GatewayLive } from "../../layers/Server.ts"
-import { CliError } from "../CliError.ts"
 import { stderrLine } from "../Output.ts"
 
 const port = Options.integer("port").pipe(
@@ -27,18 +26,12 @@ const noAuth = Options.boolean("no-auth").pipe(
 
 export const serveCommand = Command.make("serve", { port, host, noAuth }, (flags) =>
   Effect.gen(function*() {
-    const configured = yield* GatewaySettingsConfig
     const overrides: Partial<GatewaySettings> = {
       ...Option.match(flags.port, { onNone: () => ({}), onSome: (port) => ({ port }) }),
       ...Option.match(flags.host, { onNone: () => ({}), onSome: (host) => ({ host }) }),
       ...(flags.noAuth ? { auth: false } : {})
     }
-    const settings = { ...configured, ...overrides }
-    if (!settings.auth && !isLoopbackHost(settings.host)) {
-      return yield* new CliError({
-        message: `--no-auth is only allowed on 127.0.0.1 (the server would listen on ${settings.host}); create a key with \`tau keys create\``
-      })
-    }
+    const settings = yield* resolveGatewaySettings(overrides)
     const database = describeDatabase(yield* DatabaseConfigFromEnv)
     const llm = yield* LlmConfig
     const model = llm.connection._tag === "Right"

@@ -64,8 +64,11 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
         const session = sessionOf(request.headers[sessionHeader], body.user)
         if (Either.isLeft(session)) return failureResponse(session.left)
         const headers = { [sessionHeader]: session.right }
-        const access = yield* Effect.either(owners.checkWrite(session.right))
-        if (Either.isLeft(access)) return openAiError(403, access.left.message, { code: "session_forbidden", headers })
+        // A fresh id (no header, no `user`) has no owner to check.
+        if (request.headers[sessionHeader] !== undefined || (body.user ?? undefined) !== undefined) {
+          const access = yield* Effect.either(owners.checkWrite(session.right))
+          if (Either.isLeft(access)) return openAiError(403, access.left.message, { code: "session_forbidden", headers })
+        }
         const messages = toChatMessages(body.messages)
         if (isFailure(messages)) return failureResponse(messages, headers)
         const requested = configured.includes(body.model) ? body.model : undefined

@@ -12,6 +12,7 @@ import { Rescorer } from "../../../src/actors/reward/Rescorer.ts"
 import { RewardsProjection } from "../../../src/projections/RewardsProjection.ts"
 import { RewardsQuery } from "../../../src/projections/RewardsQuery.ts"
 import { type Database, world } from "../../projections/support.ts"
+import { playSession } from "../../learning/reward/arbitraries.ts"
 import type { SessionPlan } from "../../learning/reward/arbitraries.ts"
 import { session } from "../../learning/reward/SessionBuilder.ts"
 
@@ -31,29 +32,10 @@ export interface PlannedSession {
 
 export const planned = (plan: SessionPlan, index: number): PlannedSession => {
   const b = session(`s-${index}`)
-  for (const ex of plan.exchanges) {
-    b.user(ex.message)
-    ex.turns.forEach((turn, i) => {
-      const last = i === ex.turns.length - 1
-      b.agentTurn({
-        ...turn,
-        ...(last && ex.reply !== undefined
-          ? { reply: ex.reply, stopReason: ex.blockedReply ? "blocked" as const : "final_answer" as const }
-          : {})
-      })
-    })
-    for (const s of ex.safety) b.safety(s)
-  }
-  const e = plan.end
-  if (e !== undefined) {
-    if (e.kind === "completed") b.completed(e.reason)
-    else if (e.kind === "abandoned") b.abandoned()
-    else if (e.kind === "failed") b.failed(e.reason)
-    else b.cancelled(e.by)
-  }
+  playSession(b, plan)
   const main = [...b.events]
   for (const f of plan.feedback) b.feedback(f.rating, f.turn !== undefined && f.turn <= b.turns ? f.turn : undefined)
-  return { id: b.sessionId, main, feedback: b.events.slice(main.length), ends: e !== undefined }
+  return { id: b.sessionId, main, feedback: b.events.slice(main.length), ends: plan.end !== undefined }
 }
 
 /** Appends every session, then every session's feedback (one event per append). */

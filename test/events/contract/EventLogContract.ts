@@ -59,6 +59,8 @@ export const eventLogContract = (
           expect(stream.map((e) => e.streamVersion)).toEqual([1, 2, 3])
           expect(stream.map((e) => e.event)).toEqual(events)
           expect((yield* log.readStream(a, 2)).map((e) => e.streamVersion)).toEqual([2, 3])
+          expect((yield* log.readStreamRaw(a, 1, 1)).map((e) => e.streamVersion)).toEqual([1])
+          expect((yield* log.readStreamRaw(a, 2, 5)).map((e) => e.streamVersion)).toEqual([2, 3])
           expect(yield* log.readStream(streamOf("missing"))).toEqual([])
 
           const all = yield* log.readAll(1, 100)

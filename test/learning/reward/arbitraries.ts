@@ -100,8 +100,8 @@ export type SessionPlan = typeof sessionPlan extends fc.Arbitrary<infer A> ? A :
 
 export const sessionId = SessionId.make("s-1")
 
-export const buildSession = (plan: SessionPlan): Array<TauEvent> => {
-  const b = session("s-1")
+/** Plays a plan's exchanges and ending (not its feedback) into a session builder. */
+export const playSession = (b: ReturnType<typeof session>, plan: SessionPlan): void => {
   for (const ex of plan.exchanges) {
     b.user(ex.message)
     ex.turns.forEach((turn, i) => {
@@ -122,6 +122,11 @@ export const buildSession = (plan: SessionPlan): Array<TauEvent> => {
     else if (e.kind === "failed") b.failed(e.reason)
     else b.cancelled(e.by)
   }
+}
+
+export const buildSession = (plan: SessionPlan): Array<TauEvent> => {
+  const b = session("s-1")
+  playSession(b, plan)
   for (const f of plan.feedback) b.feedback(f.rating, f.turn)
   return b.events
 }
