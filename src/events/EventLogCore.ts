@@ -2,8 +2,8 @@
  * The backend-independent event log: group commit, append planning, encoding/decoding and
  * catch-up-then-live subscriptions, on top of a LogStorage.
  */
-import { Chunk, Clock, Deferred, Duration, Effect, Either, Exit, Option, PubSub, Queue, Stream } from "effect"
-import type { Scope, Tracer } from "effect"
+import { Cause, Chunk, Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Option, PubSub, Queue, Stream, Tracer } from "effect"
+import type { Scope } from "effect"
 import { newEventId } from "../domain/Ids.ts"
 import type { StreamId } from "../domain/Ids.ts"
 import { batchKeys, planBatch } from "./AppendPlan.ts"
@@ -52,10 +52,10 @@ const ADAPTIVE_MAX_YIELDS = 256
 const isNewEvent = (e: TauEvent | NewEvent): e is NewEvent => !("_tag" in e)
 
 /** Current span's ids, so every event can be traced back to the request that caused it. */
-const withTraceIds = (metadata: EventMetadata | undefined, span: Option.Option<Tracer.Span>): EventMetadata => {
+const withTraceIds = (metadata: EventMetadata | undefined, span: Tracer.Span | undefined): EventMetadata => {
   const base = metadata ?? {}
-  if (Option.isNone(span) || base.traceId !== undefined) return base
-  return { ...base, traceId: span.value.traceId, spanId: span.value.spanId }
+  if (span === undefined || base.traceId !== undefined) return base
+  return { ...base, traceId: span.traceId, spanId: span.spanId }
 }
 
 export const decodeRecorded = (row: RecordedEvent): Either.Either<Envelope<TauEvent>, EventDecodeError> =>
@@ -90,8 +90,7 @@ export const makeEventLog = (
     /** Publishes the new head after each local commit; subscribers wait on it. */
     const commits = yield* Effect.acquireRelease(PubSub.sliding<number>(1), PubSub.shutdown)
 
-    const writeBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<BatchCommit, EventLogError> => {
-      const requests = batch.map((p) => p.request)
+    const writeBatch = (requests: ReadonlyArray<AppendRequest>): Effect.Effect<BatchCommit, EventLogError> => {
       if (storage.appendBatch !== undefined) return storage.appendBatch(requests, new Date())
       return storage.appendTransaction((tx) =>
         Effect.gen(function*() {
@@ -104,16 +103,44 @@ export const makeEventLog = (
       )
     }
 
+    const batchError = (cause: Cause.Cause<EventLogError>): EventLogError =>
+      Cause.isFailType(cause) && cause.error instanceof EventLogError
+        ? cause.error
+        : new EventLogError({ method: "append", reason: "storage", message: "append transaction failed", cause })
+
+    /** Writes one batch and wakes subscribers; any failure (defects included) becomes the batch's EventLogError. */
+    const commit = (requests: ReadonlyArray<AppendRequest>): Effect.Effect<ReadonlyArray<AppendOutcome>, EventLogError> =>
+      Effect.matchCauseEffect(writeBatch(requests), {
+        onSuccess: (plan) => {
+          if (plan.written === 0) return Effect.succeed(plan.outcomes)
+          return PubSub.publish(commits, plan.head).pipe(
+            // A defect here must not fail the appends (they are committed) nor kill the writer fibre.
+            Effect.zipRight(storage.announce(plan.head)),
+            Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notification failed", cause)),
+            Effect.as(plan.outcomes)
+          )
+        },
+        onFailure: (cause) =>
+          Effect.zipRight(Effect.logError("event log: append batch failed", cause), Effect.fail(batchError(cause)))
+      })
+
     const complete = (batch: ReadonlyArray<Pending>, outcomes: ReadonlyArray<AppendOutcome>) =>
-      Effect.forEach(batch, (pending, i) => {
-        const outcome = outcomes[i]!
-        return outcome._tag === "Success"
-          ? Deferred.succeed(pending.done, outcome.result)
-          : Deferred.fail(pending.done, outcome.error)
-      }, { discard: true })
+      Effect.sync(() => {
+        for (let i = 0; i < batch.length; i++) {
+          const outcome = outcomes[i]!
+          Deferred.unsafeDone(
+            batch[i]!.done,
+            outcome._tag === "Success" ? Exit.succeed(outcome.result) : Exit.fail(outcome.error)
+          )
+        }
+      })
 
     const failAll = (batch: ReadonlyArray<Pending>, error: EventLogError) =>
-      Effect.forEach(batch, (pending) => Deferred.fail(pending.done, error), { discard: true })
+      Effect.sync(() => {
+        for (const pending of batch) Deferred.unsafeDone(pending.done, Exit.fail(error))
+      })
+
+    const closedError = () => new EventLogError({ method: "append", reason: "closed", message: "the event log was closed" })
 
     // With the default window (0) the writer waits only under contention: when the last batch had several
     // callers, it yields until as many are queued again, for at most ADAPTIVE_WAIT_MS. A synchronous driver
@@ -129,60 +156,105 @@ export const makeEventLog = (
         if ((yield* Queue.size(queue)) >= target || (yield* Clock.currentTimeMillis) >= deadline) return
       }
     })
-    const linger = Duration.toMillis(options.groupCommitWindow) > 0 ? Effect.sleep(options.groupCommitWindow) : gather
+    const windowed = Duration.toMillis(options.groupCommitWindow) > 0
+    const linger = windowed ? Effect.sleep(options.groupCommitWindow) : gather
 
-    const commitBatch = (first: Pending) => Effect.gen(function*() {
-      yield* linger
-      const rest = yield* Queue.takeUpTo(queue, options.maxBatch - 1)
-      const batch = [first, ...rest]
-      lastBatchSize = batch.length
-      const exit = yield* Effect.exit(writeBatch(batch))
-      if (Exit.isSuccess(exit)) {
-        const plan = exit.value
-        if (plan.written > 0) {
-          yield* PubSub.publish(commits, plan.head)
-          // A defect here must not kill the writer fibre: every later append would wait forever.
-          yield* storage.announce(plan.head).pipe(
-            Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notification failed", cause))
-          )
-        }
-        yield* complete(batch, plan.outcomes)
-      } else {
-        const error = Exit.causeOption(exit).pipe(
-          Option.flatMap((cause) =>
-            Option.fromNullable(
-              cause._tag === "Fail" && cause.error instanceof EventLogError ? cause.error : undefined
-            )
-          ),
-          Option.getOrElse(() =>
-            new EventLogError({ method: "append", reason: "storage", message: "append transaction failed", cause: exit.cause })
-          )
-        )
-        yield* Effect.logError("event log: append batch failed", exit.cause)
-        yield* failAll(batch, error)
-      }
+    const commitBatch = (first: Pending) =>
+      Effect.gen(function*() {
+        yield* linger
+        const rest = yield* Queue.takeUpTo(queue, options.maxBatch - 1)
+        const batch = [first, ...rest]
+        lastBatchSize = batch.length
+        const exit = yield* Effect.exit(commit(batch.map((p) => p.request)))
+        yield* Exit.isSuccess(exit) ? complete(batch, exit.value) : failAll(batch, batchError(exit.cause))
+      })
+
+    // A lone appender commits on its own fibre (see `append`); `directInFlight` is true while it does, and the
+    // writer waits for it, so the log still has one commit in flight at a time.
+    let arriving = 0
+    let writerBusy = false
+    let directInFlight = false
+    let directIdle: Deferred.Deferred<void> | undefined
+    let closed = false
+    const awaitDirectIdle = Effect.suspend(() => {
+      if (!directInFlight) return Effect.void
+      if (directIdle === undefined) directIdle = Deferred.unsafeMake<void>(FiberId.none)
+      return Deferred.await(directIdle)
     })
+    const directDone = () => {
+      directInFlight = false
+      lastBatchSize = 1
+      if (directIdle !== undefined) {
+        Deferred.unsafeDone(directIdle, Exit.void)
+        directIdle = undefined
+      }
+    }
 
     // A batch once taken is always settled: closing the log waits for the commit in flight (so no caller is
     // told "closed" about an append that was in fact committed), and appends still queued fail with "closed"
     // instead of waiting forever. Registered before the fork, so it runs after the writer has stopped.
-    const writerLoop = Effect.flatMap(Queue.take(queue), (first) => Effect.uninterruptible(commitBatch(first)))
+    const writerLoop = Effect.flatMap(Queue.take(queue), (first) =>
+      Effect.uninterruptibleMask((restore) => {
+        writerBusy = true
+        return restore(awaitDirectIdle).pipe(
+          Effect.onInterrupt(() => failAll([first], closedError())),
+          Effect.zipRight(commitBatch(first)),
+          Effect.ensuring(Effect.sync(() => {
+            writerBusy = false
+          }))
+        )
+      }))
     yield* Effect.addFinalizer(() =>
-      Effect.flatMap(Queue.takeAll(queue), (rest) =>
-        failAll(
-          Chunk.toReadonlyArray(rest),
-          new EventLogError({ method: "append", reason: "closed", message: "the event log was closed" })
-        ))
+      awaitDirectIdle.pipe(
+        Effect.zipRight(Queue.takeAll(queue)),
+        Effect.flatMap((rest) => failAll(Chunk.toReadonlyArray(rest), closedError()))
+      )
     )
     yield* Effect.forkScoped(Effect.forever(writerLoop))
+    // Runs first on close: no append commits directly once the log is closing.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+      })
+    )
 
     const submit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
       Effect.flatMap(Deferred.make<AppendResult, AppendError>(), (done) =>
         Effect.zipRight(Queue.offer(queue, { request, done }), Deferred.await(done)))
 
+    const commitDirect = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      Effect.uninterruptible(Effect.suspend(() => {
+        directInFlight = true
+        return Effect.map(Effect.exit(commit([request])), (exit) => {
+          directDone()
+          return exit
+        })
+      })).pipe(Effect.flatMap((exit): Effect.Effect<AppendResult, AppendError> => {
+        if (Exit.isFailure(exit)) return Effect.failCause(exit.cause)
+        const outcome = exit.value[0]!
+        return outcome._tag === "Success" ? Effect.succeed(outcome.result) : Effect.fail(outcome.error)
+      }))
+
+    // Group commit without a hand-off for the lone appender: a caller yields once, so that concurrent callers
+    // (whose fibres are runnable now) arrive too. If nobody else arrived, is queued or is committing, it commits
+    // on its own fibre; otherwise it joins the writer's next batch. A synchronous driver never yields during a
+    // commit, so committing on the caller's fibre without this yield would turn N concurrent appends into N
+    // commits.
+    const isAlone = Effect.uninterruptible(Effect.suspend(() => {
+      arriving++
+      return Effect.map(Effect.yieldNow(), () => {
+        arriving--
+        return arriving === 0 && !writerBusy && !directInFlight && !closed &&
+          Option.getOrElse(queue.unsafeSize(), () => 0) <= 0
+      })
+    }))
+
+    const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      windowed ? submit(request) : Effect.flatMap(isAlone, (alone) => alone ? commitDirect(request) : submit(request))
+
     const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) => {
       const invalid = invalidEncoded(events)
-      return invalid === undefined ? submit({ streamId, expected, events }) : Effect.fail(invalid)
+      return invalid === undefined ? submitOrCommit({ streamId, expected, events }) : Effect.fail(invalid)
     }
 
     const appendEncodedBatch: EventLogService["appendEncodedBatch"] = (requests) =>
@@ -201,16 +273,19 @@ export const makeEventLog = (
       })
 
     // No span of its own: an append is a hot path, and the events should carry the ids of the caller's span
-    // (the request or actor step that caused them), not of a span inside the log.
+    // (the request or actor step that caused them), not of a span inside the log. Events encoded here are
+    // well-formed by construction, so they skip appendEncoded's check.
     const append: EventLogService["append"] = (streamId, expected, events) =>
-      Effect.flatMap(Effect.option(Effect.currentSpan), (span) => {
+      Effect.flatMap(Effect.context<never>(), (context) => {
+        const parent = Context.getOption(context, Tracer.ParentSpan)
+        const span = Option.isSome(parent) && parent.value._tag === "Span" ? parent.value : undefined
         const encoded: Array<EncodedEvent> = new Array(events.length)
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!
           const spec: NewEvent = isNewEvent(e) ? e : { event: e }
           encoded[i] = { eventId: spec.eventId ?? newEventId(), ...encodeEvent(spec.event), metadata: withTraceIds(spec.metadata, span) }
         }
-        return appendEncoded(streamId, expected, encoded)
+        return submitOrCommit({ streamId, expected, events: encoded })
       })
 
     const readStreamRaw = (streamId: StreamId, fromVersion = 1, limit = Number.POSITIVE_INFINITY) =>

@@ -21,22 +21,35 @@ interface Probe {
   failNext: "fail" | "die" | "slow" | undefined
 }
 
-const probed = (storage: LogStorage, probe: Probe): LogStorage => ({
-  ...storage,
-  appendTransaction: (body) =>
-    Effect.suspend(() => {
-      const mode = probe.failNext
-      probe.failNext = undefined
-      if (mode === "fail") return Effect.fail(new EventLogError({ method: "append", reason: "busy", message: "injected" }))
-      if (mode === "die") return Effect.dieMessage("injected defect")
-      return Effect.zipRight(
-        mode === "slow" ? Effect.sleep(Duration.millis(300)) : Effect.void,
+const probed = (storage: LogStorage, probe: Probe): LogStorage => {
+  const injected = Effect.suspend(() => {
+    const mode = probe.failNext
+    probe.failNext = undefined
+    if (mode === "fail") return Effect.fail(new EventLogError({ method: "append", reason: "busy", message: "injected" }))
+    if (mode === "die") return Effect.dieMessage("injected defect")
+    return mode === "slow" ? Effect.sleep(Duration.millis(300)) : Effect.void
+  })
+  const appendBatch = storage.appendBatch
+  return {
+    ...storage,
+    appendTransaction: (body) =>
+      Effect.zipRight(
+        injected,
         storage.appendTransaction((tx) =>
           body({ ...tx, insert: (rows) => Effect.tap(tx.insert(rows), () => probe.transactions.push(rows.length)) })
         )
-      )
+      ),
+    ...(appendBatch === undefined ? {} : {
+      appendBatch: (requests, recordedAt) =>
+        Effect.zipRight(
+          injected,
+          Effect.tap(appendBatch(requests, recordedAt), (commit) => {
+            if (commit.written > 0) probe.transactions.push(commit.written)
+          })
+        )
     })
-})
+  }
+}
 
 type Log = Effect.Effect.Success<ReturnType<typeof makeEventLog>>
 

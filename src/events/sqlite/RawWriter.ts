@@ -5,21 +5,24 @@
  * fsync-bound rates was most of the difference to a raw driver.
  *
  * Two writer connections in one process would deadlock on better-sqlite3's synchronous busy wait if one of
- * them held a write transaction across an await. So every append first reserves the process's SqlClient
- * connection (its transactions are then all closed and none can start), and this connection's transaction
- * never outlives that reservation.
+ * them held a write transaction across an await. `appendBatch` runs its whole transaction (load, plan, insert,
+ * commit) in one synchronous call, so it never holds the lock across an await; it asks for the lock without
+ * waiting, and only when that fails (the process's SqlClient connection, or another process, holds it) does it
+ * reserve the SqlClient connection, whose transactions are then all closed, and wait for the lock.
+ * `appendTransaction` (a body of effects) always reserves first.
  */
 import Database from "better-sqlite3"
 import type { Statement } from "better-sqlite3"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { Scope } from "effect"
-import type { EventId, StreamId } from "../../domain/Ids.ts"
-import type { EventRow, StorageSnapshot } from "../AppendPlan.ts"
+import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
+import { batchKeys, planBatch } from "../AppendPlan.ts"
+import type { AppendRequest, EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
 import { EventLogError } from "../Errors.ts"
 import { forEachInsertChunk, insertText } from "./InsertRows.ts"
 import { LogSynchronous } from "./SqliteDatabase.ts"
-import type { AppendTransaction, LogStorage } from "../LogStorage.ts"
+import type { AppendTransaction, BatchCommit, LogStorage } from "../LogStorage.ts"
 
 const isBusy = (cause: unknown): boolean => {
   const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
@@ -39,16 +42,20 @@ const attempt = <A>(f: () => A) => Effect.try({ try: f, catch: appendError })
 /** Up to this many stream and event ids, the snapshot is loaded by index seeks instead of one json_each query. */
 const SEEK_LIMIT = 16
 
-
 export interface RawWriterOptions {
   readonly filename: string
   readonly loadSql: string
   readonly toSnapshot: (rows: ReadonlyArray<ReadonlyArray<unknown>>) => StorageSnapshot
 }
 
-export const makeRawAppendTransaction = (
+export interface RawWriter {
+  readonly appendTransaction: LogStorage["appendTransaction"]
+  readonly appendBatch: NonNullable<LogStorage["appendBatch"]>
+}
+
+export const makeRawWriter = (
   options: RawWriterOptions
-): Effect.Effect<LogStorage["appendTransaction"], EventLogError, SqlClient.SqlClient | Scope.Scope> =>
+): Effect.Effect<RawWriter, EventLogError, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     // The log's own durability (see SqliteDatabase.ts) and the lock wait configured on the shared connection.
@@ -60,8 +67,9 @@ export const makeRawAppendTransaction = (
       attempt(() => new Database(options.filename, { fileMustExist: true })),
       (handle) => Effect.sync(() => handle.close())
     )
+    const busyTimeout = pragmas[0]?.timeout ?? 5000
     yield* attempt(() => {
-      db.pragma(`busy_timeout = ${pragmas[0]?.timeout ?? 5000}`)
+      db.pragma("busy_timeout = 0")
       db.pragma(`synchronous = ${synchronous}`)
     })
 
@@ -84,31 +92,43 @@ export const makeRawAppendTransaction = (
       return statement
     }
 
-    const insert = (rows: ReadonlyArray<EventRow>) =>
-      attempt(() => forEachInsertChunk(rows, (count, params) => insertFor(count).run(...params)))
+    const insertSync = (rows: ReadonlyArray<EventRow>) =>
+      forEachInsertChunk(rows, (count, params) => insertFor(count).run(...params))
+    const insert = (rows: ReadonlyArray<EventRow>) => attempt(() => insertSync(rows))
+
+    // A few keys (the usual append): one index seek each is far cheaper than the json_each compound query.
+    const loadSnapshot = (streamIds: ReadonlyArray<StreamId>, eventIds: ReadonlyArray<EventId>): StorageSnapshot => {
+      if (streamIds.length + eventIds.length > SEEK_LIMIT) {
+        return options.toSnapshot(load.all(JSON.stringify(streamIds), JSON.stringify(eventIds)) as Array<Array<unknown>>)
+      }
+      const versions = new Map<string, number>()
+      for (const id of streamIds) {
+        const version = versionOf.get(id)
+        if (typeof version === "number") versions.set(id, version)
+      }
+      const existing = new Map<string, StoredIdentity>()
+      for (const id of eventIds) {
+        const r = storedById.get(id) as ReadonlyArray<unknown> | undefined
+        if (r === undefined) continue
+        existing.set(id, {
+          eventId: r[0] as EventId,
+          position: r[1] as Position,
+          streamId: r[2] as StreamId,
+          streamVersion: r[3] as StreamVersion,
+          type: r[4] as string,
+          schemaVersion: r[5] as number,
+          data: r[6] as string
+        })
+      }
+      return { head: headOf.get() as number, versions, existing }
+    }
 
     const tx: AppendTransaction = {
       head: attempt(() => headOf.get() as number),
       streamVersions: (streamIds: ReadonlyArray<StreamId>) =>
         Effect.map(tx.load(streamIds, []), (snapshot) => snapshot.versions),
       existing: (eventIds: ReadonlyArray<EventId>) => Effect.map(tx.load([], eventIds), (snapshot) => snapshot.existing),
-      // A few keys (the usual append): one index seek each is far cheaper than the json_each compound query.
-      load: (streamIds, eventIds) =>
-        attempt(() => {
-          if (streamIds.length + eventIds.length > SEEK_LIMIT) {
-            return options.toSnapshot(load.all(JSON.stringify(streamIds), JSON.stringify(eventIds)) as Array<Array<unknown>>)
-          }
-          const rows: Array<ReadonlyArray<unknown>> = [[0, null, headOf.get()]]
-          for (const id of streamIds) {
-            const version = versionOf.get(id)
-            if (version !== null && version !== undefined) rows.push([1, id, version])
-          }
-          for (const id of eventIds) {
-            const stored = storedById.get(id) as ReadonlyArray<unknown> | undefined
-            if (stored !== undefined) rows.push([2, ...stored])
-          }
-          return options.toSnapshot(rows)
-        }),
+      load: (streamIds, eventIds) => attempt(() => loadSnapshot(streamIds, eventIds)),
       insert
     }
 
@@ -117,13 +137,59 @@ export const makeRawAppendTransaction = (
         Effect.zipRight(
           Effect.mapError(sql.reserve, appendError),
           Effect.uninterruptible(
-            attempt(() => begin.run()).pipe(
+            attempt(() => {
+              db.pragma(`busy_timeout = ${busyTimeout}`)
+              begin.run()
+            }).pipe(
               Effect.zipRight(body(tx)),
               Effect.tap(() => attempt(() => commit.run())),
-              Effect.tapErrorCause(() => Effect.sync(() => db.inTransaction && rollback.run()))
+              Effect.tapErrorCause(() => Effect.sync(() => db.inTransaction && rollback.run())),
+              Effect.ensuring(Effect.sync(() => db.pragma("busy_timeout = 0")))
             )
           )
         )
       )
-    return appendTransaction
+
+    /** The whole append transaction, synchronously: nothing else in this process runs while it holds the lock. */
+    const runBatch = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date): BatchCommit => {
+      begin.run()
+      try {
+        const { eventIds, streamIds } = batchKeys(requests)
+        const plan = planBatch(requests, loadSnapshot(streamIds, eventIds), recordedAt)
+        if (plan.rows.length > 0) insertSync(plan.rows)
+        commit.run()
+        return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length }
+      } catch (cause) {
+        if (db.inTransaction) rollback.run()
+        throw cause
+      }
+    }
+
+    const appendBatchWaiting = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date) =>
+      Effect.scoped(
+        Effect.zipRight(
+          Effect.mapError(sql.reserve, appendError),
+          attempt(() => {
+            db.pragma(`busy_timeout = ${busyTimeout}`)
+            try {
+              return runBatch(requests, recordedAt)
+            } finally {
+              db.pragma("busy_timeout = 0")
+            }
+          })
+        )
+      )
+
+    const appendBatch: RawWriter["appendBatch"] = (requests, recordedAt) =>
+      Effect.suspend(() => {
+        // An appendTransaction body is open on this connection: wait for it under the reservation.
+        if (db.inTransaction) return appendBatchWaiting(requests, recordedAt)
+        try {
+          return Effect.succeed(runBatch(requests, recordedAt))
+        } catch (cause) {
+          return isBusy(cause) ? appendBatchWaiting(requests, recordedAt) : Effect.fail(appendError(cause))
+        }
+      })
+
+    return { appendTransaction, appendBatch }
   })

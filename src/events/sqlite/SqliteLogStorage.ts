@@ -17,7 +17,7 @@ import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
 import { EVENT_COLUMNS, forEachInsertChunk, insertText } from "./InsertRows.ts"
-import { makeRawAppendTransaction } from "./RawWriter.ts"
+import { makeRawWriter } from "./RawWriter.ts"
 import { isInMemory } from "./SqliteDatabase.ts"
 
 type Method = EventLogError["method"]
@@ -173,9 +173,9 @@ export const make = (
 
     // A file database gets its own raw append connection (RawWriter.ts); an in-memory one exists only on the
     // shared connection, so it appends through the SQL client.
-    const appendTransaction: LogStorage["appendTransaction"] = isInMemory(filename)
-      ? sharedConnectionTransaction
-      : yield* makeRawAppendTransaction({ filename, loadSql: LOAD_SQL, toSnapshot }).pipe(Effect.orDie)
+    const raw = isInMemory(filename)
+      ? undefined
+      : yield* makeRawWriter({ filename, loadSql: LOAD_SQL, toSnapshot }).pipe(Effect.orDie)
 
     const readAll: LogStorage["readAll"] = (fromPosition, limit) =>
       reader.unsafe(
@@ -238,7 +238,8 @@ export const make = (
 
     const storage: LogStorage = {
       backend: "sqlite",
-      appendTransaction,
+      appendTransaction: raw?.appendTransaction ?? sharedConnectionTransaction,
+      ...(raw === undefined ? {} : { appendBatch: raw.appendBatch }),
       readAll,
       readStream,
       head,
