@@ -30,23 +30,32 @@ const decodeDeadLetters = Schema.decodeUnknown(Schema.Array(DeadLetterRow))
 const CountRow = Schema.Struct({ name: Schema.String, count: SqlInt })
 const decodeCounts = Schema.decodeUnknown(Schema.Array(CountRow))
 
-/** The checkpoint of `name`, locked until the transaction ends (a row lock on PostgreSQL, the write lock on SQLite). */
-export const lockCheckpoint = (name: string) =>
+/**
+ * The checkpoints of `names`, locked until the transaction ends (row locks on PostgreSQL, taken in name order so
+ * two processes locking overlapping groups cannot deadlock; the write lock on SQLite). Missing rows are absent.
+ */
+export const lockCheckpoints = (names: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const rows = yield* sql.onDialectOrElse({
-      pg: () => sql`SELECT name, version, position FROM tau_projection_checkpoints WHERE name = ${name} FOR UPDATE`,
+      pg: () =>
+        sql`SELECT name, version, position FROM tau_projection_checkpoints WHERE ${sql.in("name", names)}
+          ORDER BY name FOR UPDATE`,
       // A write first takes SQLite's write lock before any snapshot is read, so another process's concurrent
       // writer makes us wait (busy_timeout) instead of failing later with BUSY_SNAPSHOT.
       orElse: () =>
         Effect.zipRight(
           sql`DELETE FROM tau_projection_checkpoints WHERE 0`,
-          sql`SELECT name, version, position FROM tau_projection_checkpoints WHERE name = ${name}`
+          sql`SELECT name, version, position FROM tau_projection_checkpoints WHERE ${sql.in("name", names)}`
         )
     })
     const decoded = yield* Effect.orDie(decodeCheckpoints(rows))
-    return Option.fromNullable(decoded[0])
+    return new Map(decoded.map((c): [string, Checkpoint] => [c.name, c]))
   })
+
+/** The checkpoint of `name`, locked until the transaction ends. */
+export const lockCheckpoint = (name: string) =>
+  Effect.map(lockCheckpoints([name]), (found) => Option.fromNullable(found.get(name)))
 
 /**
  * Serialises resets of `name` across processes, also when it has no checkpoint row yet (which `FOR UPDATE`
@@ -69,15 +78,19 @@ export const allCheckpoints = Effect.gen(function*() {
   return new Map(decoded.map((c): [string, Checkpoint] => [c.name, c]))
 })
 
-export const writeCheckpoint = (checkpoint: Checkpoint) =>
+/** Upserts every checkpoint of `checkpoints` in one statement. */
+export const writeCheckpoints = (checkpoints: ReadonlyArray<Checkpoint>) =>
   Effect.gen(function*() {
+    if (checkpoints.length === 0) return
     const sql = yield* SqlClient.SqlClient
     const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-    yield* sql`INSERT INTO tau_projection_checkpoints (name, version, position, updated_at)
-      VALUES (${checkpoint.name}, ${checkpoint.version}, ${checkpoint.position}, ${now})
+    const rows = checkpoints.map((c) => ({ name: c.name, version: c.version, position: c.position, updated_at: now }))
+    yield* sql`INSERT INTO tau_projection_checkpoints ${sql.insert(rows)}
       ON CONFLICT (name) DO UPDATE SET
         version = excluded.version, position = excluded.position, updated_at = excluded.updated_at`
   })
+
+export const writeCheckpoint = (checkpoint: Checkpoint) => writeCheckpoints([checkpoint])
 
 export const recordDeadLetter = (name: string, row: RecordedEvent, error: string) =>
   Effect.gen(function*() {

@@ -8,7 +8,7 @@ import type { Effect } from "effect"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { Envelope } from "../events/Envelope.ts"
-import type { TauEvent } from "../events/TauEvent.ts"
+import type { TauEvent, TauEventType } from "../events/TauEvent.ts"
 
 export interface Projection {
   /** Unique, stable: the key of its checkpoint and dead letters. */
@@ -21,6 +21,11 @@ export interface Projection {
   readonly setup: Effect.Effect<void, SqlError, SqlClient>
   /** DROP its tables. */
   readonly teardown: Effect.Effect<void, SqlError, SqlClient>
+  /**
+   * The event types `apply` can change anything for; the runner skips the others without decoding them for this
+   * projection. Leave it out to see every event. A type missing here is silently never applied.
+   */
+  readonly handles?: ReadonlyArray<TauEventType>
   /** Writes what `envelope` changes; events it does not care about are a no-op. Must not read the event log. */
   readonly apply: (envelope: Envelope<TauEvent>) => Effect.Effect<void, ProjectionError | SqlError, SqlClient>
 }

@@ -1,11 +1,12 @@
 /**
  * Runs projections: prepares them on start (a changed version rebuilds from position 1), keeps them live by
- * following the log from their checkpoint, and offers status, catch-up and rebuild to the CLI and admin API.
+ * following the log, and offers status, catch-up and rebuild to the CLI and admin API.
  *
- * Every page of events goes through `processPage` (one transaction: the projection's writes and its checkpoint),
- * so a projection is updated exactly once per event whatever crashes or restarts in between.
+ * Every page of events goes through `processGroupPage` (one transaction: the writes of every projection in the
+ * page and their checkpoints), so a projection is updated exactly once per event whatever crashes or restarts in
+ * between. The live projections share one pipeline: one subscription, one decode and one transaction per page.
  */
-import { Chunk, Config, Effect, FiberMap, Layer, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
+import { Chunk, Config, Effect, Either, FiberHandle, FiberMap, Layer, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import type { RecordedEvent } from "../events/Envelope.ts"
@@ -20,7 +21,8 @@ import {
 } from "./Checkpoints.ts"
 import { ProjectionNotFound, ProjectionStatus } from "./Projection.ts"
 import type { Projection, ProjectionState } from "./Projection.ts"
-import { processPage } from "./ProjectionPage.ts"
+import { processGroupPage } from "./ProjectionPage.ts"
+import type { PageMember, PageOutcome } from "./ProjectionPage.ts"
 import { RegisteredProjections } from "./projections.ts"
 
 export const ProjectionRunnerConfig = Config.all({
@@ -42,7 +44,7 @@ interface Slot {
   readonly state: Ref.Ref<ProjectionState>
   /** Last position this process saw committed; `waitFor` watches it. */
   readonly checkpoint: SubscriptionRef.SubscriptionRef<number>
-  /** One processor per projection in this process (live fibre, catch-up, rebuild). */
+  /** One processor per projection in this process (live pipeline, join, catch-up, rebuild). */
   readonly lock: Effect.Semaphore
 }
 
@@ -62,7 +64,6 @@ const make = Effect.gen(function*() {
       checkpoint: SubscriptionRef.make(0),
       lock: Effect.makeSemaphore(1)
     }))
-  const live = yield* FiberMap.make<string>()
   const withSql = Effect.provideService(SqlClient.SqlClient, sql)
 
   const select = (name: string | undefined) => {
@@ -101,24 +102,44 @@ const make = Effect.gen(function*() {
       Effect.zipRight(SubscriptionRef.set(slot.checkpoint, 0))
     )
 
+  /** One page for `slot` alone; after `CheckpointMoved`, continues from the stored checkpoint (re-prepared). */
   const applyPage = (slot: Slot, rows: ReadonlyArray<RecordedEvent>, cursor: number) =>
-    processPage(slot.projection, rows, cursor).pipe(
+    processGroupPage([{ projection: slot.projection, expected: cursor }], rows).pipe(
       withSql,
-      Effect.tap((result) => SubscriptionRef.set(slot.checkpoint, result.position)),
-      Effect.map((result) => result.position)
+      Effect.flatMap(([outcome]) => settle(slot, outcome!))
     )
+
+  /** Records a member's page outcome in this process; a moved checkpoint is re-prepared. Returns its position. */
+  const settle = (slot: Slot, outcome: PageOutcome) =>
+    Either.match(outcome, {
+      onRight: (result) => Effect.as(SubscriptionRef.set(slot.checkpoint, result.position), result.position),
+      onLeft: (moved) =>
+        Effect.zipRight(
+          Effect.logInfo(`projection checkpoint moved (${moved.reason}) by another processor; continuing from it`).pipe(
+            Effect.annotateLogs({ projection: slot.projection.name })
+          ),
+          prepare(slot)
+        )
+    })
+
+  /** Applies `slot` alone from its checkpoint up to `target` (at least). Caller holds the slot's lock. */
+  const fill = (slot: Slot, target: number) =>
+    Effect.gen(function*() {
+      let cursor = yield* SubscriptionRef.get(slot.checkpoint)
+      while (cursor < target) {
+        const rows = yield* log.readAllRaw(cursor + 1, pageSize)
+        if (rows.length === 0) break
+        cursor = yield* applyPage(slot, rows, cursor)
+      }
+      return cursor
+    })
 
   /** Applies everything up to the head as of now. Caller holds the slot's lock. */
   const drain = (slot: Slot) =>
     Effect.gen(function*() {
       const target = yield* log.head
-      let cursor = yield* prepare(slot)
-      while (cursor < target) {
-        const rows = yield* log.readAllRaw(cursor + 1, pageSize)
-        if (rows.length === 0) break
-        cursor = yield* applyPage(slot, rows, cursor).pipe(Effect.catchTag("CheckpointMoved", () => prepare(slot)))
-      }
-      return cursor
+      yield* prepare(slot)
+      return yield* fill(slot, target)
     })
 
   const awaitPosition = (slot: Slot, position: number) =>
@@ -128,44 +149,120 @@ const make = Effect.gen(function*() {
       Stream.runDrain
     )
 
-  /** One subscription from the checkpoint; ends only by failing (CheckpointMoved, storage errors). */
-  const follow = (slot: Slot) =>
-    Effect.gen(function*() {
-      let cursor = yield* slot.lock.withPermits(1)(prepare(slot))
+  /*
+   * The live pipeline: one fibre follows the log once for every live projection (the members). Each page is
+   * decoded once and applied to all members in one transaction. `pipelineAt` is the last position the pipeline
+   * has applied; a member is never behind it when a page starts (joins and moved checkpoints are filled first),
+   * so no member skips or repeats an event. Membership only changes under `group`, which every page holds.
+   */
+  const members = new Set<Slot>()
+  const group = yield* Effect.makeSemaphore(1)
+  let pipelineAt = 0
+  const pipeline = yield* FiberHandle.make<never, never>()
+  /** Projections started live in this process: joining (a fibre in `joins`) or members. */
+  const started = new Set<string>()
+  const joins = yield* FiberMap.make<string>()
+
+  const withLocks = <A, E, R>(locked: ReadonlyArray<Slot>, self: Effect.Effect<A, E, R>) =>
+    locked.reduceRight((inner, slot) => slot.lock.withPermits(1)(inner), self)
+
+  /** Applies one page to every member. Runs under `group`. */
+  const pipelinePage = (rows: ReadonlyArray<RecordedEvent>) => {
+    const current = slots.filter((s) => members.has(s))
+    const last = rows[rows.length - 1]!.position
+    if (current.length === 0) return Effect.sync(() => void (pipelineAt = last))
+    return withLocks(
+      current,
+      Effect.gen(function*() {
+        const page: Array<PageMember> = []
+        for (const slot of current) {
+          let expected = yield* SubscriptionRef.get(slot.checkpoint)
+          if (expected < pipelineAt) expected = yield* fill(slot, pipelineAt)
+          page.push({ projection: slot.projection, expected })
+        }
+        const outcomes = yield* withSql(processGroupPage(page, rows))
+        for (let i = 0; i < current.length; i++) {
+          const slot = current[i]!
+          const outcome = outcomes[i]!
+          yield* settle(slot, outcome)
+          if (Either.isLeft(outcome)) yield* fill(slot, last)
+        }
+        pipelineAt = last
+      })
+    )
+  }
+
+  const follow = Effect.suspend(() =>
+    log.subscribeRaw(pipelineAt + 1, { pageSize }).pipe(
+      Stream.runForEachChunk((chunk) =>
+        Effect.gen(function*() {
+          const rows = Chunk.toReadonlyArray(chunk)
+          for (let i = 0; i < rows.length; i += pageSize) {
+            yield* group.withPermits(1)(pipelinePage(rows.slice(i, i + pageSize)))
+          }
+        })
+      ),
+      Effect.zipRight(Effect.never)
+    )
+  )
+
+  const pipelineLoop = follow.pipe(
+    Effect.sandbox,
+    Effect.tapError((cause) => Effect.logError("projection loop failed; retrying", cause)),
+    Effect.retry(retrySchedule),
+    Effect.catchAll(() => Effect.never),
+    Effect.annotateLogs({ service: "ProjectionRunner", projection: "live" })
+  )
+
+  /**
+   * Brings `slot` to the head under its lock, then (under `group`) to the pipeline's position, and makes it a
+   * member; the first member starts the pipeline at its own position.
+   */
+  const join = (slot: Slot) =>
+    slot.lock.withPermits(1)(Effect.gen(function*() {
+      const cursor = yield* prepare(slot)
       const target = yield* log.head
       yield* Ref.set(slot.state, cursor >= target ? "live" : "catching-up")
-      yield* log.subscribeRaw(cursor + 1, { pageSize }).pipe(
-        Stream.runForEachChunk((chunk) =>
-          Effect.gen(function*() {
-            const rows = Chunk.toReadonlyArray(chunk)
-            for (let i = 0; i < rows.length; i += pageSize) {
-              cursor = yield* slot.lock.withPermits(1)(applyPage(slot, rows.slice(i, i + pageSize), cursor))
-              if (cursor >= target) yield* Ref.set(slot.state, "live")
-            }
-          })
-        )
-      )
-    })
+      yield* fill(slot, target)
+      yield* group.withPermits(1)(Effect.gen(function*() {
+        if (members.size === 0) {
+          pipelineAt = yield* SubscriptionRef.get(slot.checkpoint)
+          yield* FiberHandle.run(pipeline, pipelineLoop)
+        } else {
+          yield* fill(slot, pipelineAt)
+        }
+        members.add(slot)
+        yield* Ref.set(slot.state, "live")
+      }))
+    }))
 
-  const liveLoop = (slot: Slot) =>
-    follow(slot).pipe(
-      Effect.catchTag("CheckpointMoved", (moved) =>
-        Effect.logInfo(`projection checkpoint moved (${moved.reason}) by another processor; resubscribing`)),
+  const joinLoop = (slot: Slot) =>
+    join(slot).pipe(
       Effect.sandbox,
       Effect.tapError((cause) => Effect.logError("projection loop failed; retrying", cause)),
       Effect.retry(retrySchedule),
-      Effect.forever,
-      Effect.ensuring(Ref.set(slot.state, "stopped")),
+      Effect.catchAll(() => Effect.void),
+      Effect.onInterrupt(() => Ref.set(slot.state, "stopped")),
       Effect.annotateLogs({ service: "ProjectionRunner", projection: slot.projection.name })
     )
 
   const startSlot = (slot: Slot) =>
     Effect.gen(function*() {
-      if (yield* FiberMap.has(live, slot.projection.name)) return
-      yield* FiberMap.run(live, slot.projection.name, liveLoop(slot))
+      if (started.has(slot.projection.name)) return
+      started.add(slot.projection.name)
+      yield* FiberMap.run(joins, slot.projection.name, joinLoop(slot))
     })
 
-  const stopSlot = (slot: Slot) => FiberMap.remove(live, slot.projection.name)
+  const stopSlot = (slot: Slot) =>
+    Effect.gen(function*() {
+      if (!started.delete(slot.projection.name)) return
+      yield* FiberMap.remove(joins, slot.projection.name)
+      yield* group.withPermits(1)(Effect.gen(function*() {
+        members.delete(slot)
+        if (members.size === 0) yield* FiberHandle.clear(pipeline)
+      }))
+      yield* Ref.set(slot.state, "stopped")
+    })
 
   /** Storage failures of our own tables are defects for callers (STYLE rule 4); the live loop retries them. */
   const sqlDefects = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
@@ -183,19 +280,22 @@ const make = Effect.gen(function*() {
   /** Returns once `name` (or every projection) has applied the log up to its head as of the call. */
   const catchUp = Effect.fn("ProjectionRunner.catchUp")(function*(name?: string) {
     for (const slot of yield* select(name)) {
-      if (yield* FiberMap.has(live, slot.projection.name)) {
+      if (started.has(slot.projection.name)) {
         yield* awaitPosition(slot, yield* log.head)
         continue
       }
-      yield* Ref.set(slot.state, "catching-up")
-      yield* slot.lock.withPermits(1)(drain(slot)).pipe(Effect.ensuring(Ref.set(slot.state, "stopped")))
+      yield* slot.lock.withPermits(1)(
+        Effect.zipRight(Ref.set(slot.state, "catching-up"), drain(slot)).pipe(
+          Effect.ensuring(Ref.set(slot.state, "stopped"))
+        )
+      )
     }
   }, sqlDefects)
 
   /** Drops and rebuilds `name` (or all) from position 1, pausing its live fibre meanwhile. */
   const rebuild = Effect.fn("ProjectionRunner.rebuild")(function*(name?: string) {
     for (const slot of yield* select(name)) {
-      const wasLive = yield* FiberMap.has(live, slot.projection.name)
+      const wasLive = started.has(slot.projection.name)
       yield* stopSlot(slot)
       yield* Effect.logInfo(`projection ${slot.projection.name}: rebuilding from position 1`)
       yield* Ref.set(slot.state, "rebuilding")
