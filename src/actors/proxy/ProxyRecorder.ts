@@ -8,7 +8,7 @@
  * Each session's folded view is cached (ProxyView.ts), so a request decodes only the events since the last one.
  * Every event is sealed (deep redaction) before append, as the session actor does.
  */
-import { Clock, Duration, Effect, Option, Schedule, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Schedule } from "effect"
 import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { ChatMessage, ModelRequest, ToolChoice, ToolSpec } from "../../agent/llm/Types.ts"
@@ -17,11 +17,12 @@ import type { SessionId } from "../../domain/Ids.ts"
 import { ModelName, newEventId, StreamVersion } from "../../domain/Ids.ts"
 import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
-import { SessionAbandoned, SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
+import { SessionAbandoned, type SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
 import type { Inspection, ToolOutcome } from "../session/Commands.ts"
 import { violation } from "../session/DecideSupport.ts"
 import { SessionAlreadyEnded, SessionStorageError } from "../session/Errors.ts"
 import { SessionConfig } from "../session/SessionConfig.ts"
+import { makeSeal } from "../session/Seal.ts"
 import { evolve } from "../session/State.ts"
 import { ProxySessionConflict } from "./Errors.ts"
 import type { ProxyView } from "./ProxyView.ts"
@@ -51,8 +52,6 @@ const staleAfterMs = 10 * 60_000
 /** Sessions whose view is kept in memory (least recently used ones are dropped, then re-read when needed). */
 const maxViews = 10_000
 
-const encode = Schema.encode(SessionEvent)
-const decode = Schema.decodeUnknown(SessionEvent)
 
 export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/ProxyRecorder", {
   scoped: Effect.gen(function*() {
@@ -64,8 +63,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
     /** Proxy sessions this process wrote to, with the time of its last append: the idle sweep's candidates. */
     const touched = new Map<SessionId, number>()
 
-    const seal = (event: SessionEvent) =>
-      encode(event).pipe(Effect.map(safety.redactDeep), Effect.flatMap(decode), Effect.orDie)
+    const seal = makeSeal(safety.redactDeep)
 
     const views = new Map<SessionId, ProxyView>()
     const remember = (sessionId: SessionId, view: ProxyView) => {

@@ -15,6 +15,7 @@ import { decide } from "./Decider.ts"
 import type { SessionError } from "./Errors.ts"
 import { SessionStorageError, SessionWriterConflict } from "./Errors.ts"
 import type { Emit } from "./Progress.ts"
+import { makeSeal } from "./Seal.ts"
 import type { DeciderSettings, SessionState } from "./State.ts"
 import { evolve, foldEvents, initialState } from "./State.ts"
 
@@ -31,8 +32,6 @@ export interface SessionActor {
 }
 
 const isSessionEvent = Schema.is(SessionEvent)
-const encode = Schema.encode(SessionEvent)
-const decode = Schema.decodeUnknown(SessionEvent)
 
 export const activate = (input: {
   readonly log: EventLogService
@@ -55,8 +54,7 @@ export const activate = (input: {
       [...envelopes].reverse().find((e) => e.event._tag === "UserMessageReceived")?.eventId
     )
 
-    const seal = (event: SessionEvent) =>
-      encode(event).pipe(Effect.map(redactDeep), Effect.flatMap(decode), Effect.orDie)
+    const seal = makeSeal(redactDeep)
 
     const execute = (command: SessionCommand, emit: Emit) =>
       Effect.gen(function*() {

@@ -26,7 +26,13 @@ import type { SessionState } from "./State.ts"
 export type CancelBy = "user" | "shutdown" | "operator"
 
 export type Request =
-  | { readonly _tag: "Send"; readonly message: string; readonly options: SendOptions }
+  | {
+    readonly _tag: "Send"
+    readonly message: string
+    readonly options: SendOptions
+    /** Stream this message's model calls (default: the configured `stream`); a caller waiting for the whole reply needs no deltas. */
+    readonly streamModel?: boolean | undefined
+  }
   | { readonly _tag: "Cancel"; readonly by: CancelBy }
   | { readonly _tag: "End" }
   | {
@@ -89,11 +95,11 @@ export const makeHost = (services: HostServices): Effect.Effect<{
     const without = (map: ReadonlyMap<SessionId, Handle>, id: SessionId) => new Map([...map].filter(([k]) => k !== id))
 
     /** Runs the loop until the run settles; a cancel signal interrupts it and records SessionCancelled. */
-    const runCancellable = (actor: SessionActor, handle: Handle, emit: Emit) =>
+    const runCancellable = (actor: SessionActor, handle: Handle, emit: Emit, stream = settings.stream) =>
       Effect.gen(function*() {
         const signal = yield* Deferred.make<CancelBy>()
         yield* Ref.set(handle.cancel, Option.some(signal))
-        const cancelled = yield* runLoop(actor, services, emit).pipe(
+        const cancelled = yield* runLoop(actor, services, emit, stream).pipe(
           Effect.as(Option.none<CancelBy>()),
           Effect.raceFirst(Effect.map(Deferred.await(signal), Option.some)),
           Effect.onInterrupt(() =>
@@ -125,7 +131,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
               : undefined
             const inbound = yield* services.inspectInbound(request.message)
             yield* actor.execute(SessionCommand.SendUserMessage({ inbound, start }), emit)
-            if (inbound.action !== "block") yield* runCancellable(actor, handle, emit)
+            if (inbound.action !== "block") yield* runCancellable(actor, handle, emit, request.streamModel ?? settings.stream)
             return replyOf(yield* actor.state, seen, inbound.action === "block")
           }
           case "Cancel": {

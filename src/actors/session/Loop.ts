@@ -87,7 +87,8 @@ const commandOf = (argumentsJson: string): string | undefined => {
 export const runLoop = (
   actor: SessionActor,
   services: LoopServices,
-  emit: Emit
+  emit: Emit,
+  stream: boolean = services.settings.stream
 ): Effect.Effect<void, SessionError> =>
   Effect.gen(function*() {
     const { model, safety, settings, tools } = services
@@ -108,7 +109,7 @@ export const runLoop = (
         const options = {
           onAttemptFailed: (failure: AttemptFailure) => Ref.update(failures, (fs) => [...fs, attemptOf(failure)])
         }
-        const result: Either.Either<ModelResponse, LanguageModelError> = settings.stream
+        const result: Either.Either<ModelResponse, LanguageModelError> = stream
           ? yield* model.stream(request, options).pipe(
             Stream.tap((delta) =>
               Effect.sync(() => {
@@ -208,7 +209,7 @@ export const runLoop = (
       switch (state.status) {
         case "ready": {
           yield* Ref.set(turnStarted, yield* Clock.currentTimeMillis)
-          const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }), settings.stream)
+          const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }), stream)
           yield* actor.execute(
             SessionCommand.BeginTurn({ toolsOffered: specs.map((s) => s.name), toolsTokens, params }),
             emit

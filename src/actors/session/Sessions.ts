@@ -34,6 +34,11 @@ export interface Feedback {
 
 const isSessionEvent = Schema.is(SessionEvent)
 
+export interface SendMessageOptions extends SendOptions {
+  readonly sessionId?: SessionId | undefined
+  readonly streamModel?: boolean | undefined
+}
+
 export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", {
   scoped: Effect.gen(function*() {
     const log = yield* EventLog
@@ -76,13 +81,18 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
         }))
       )
 
-    /** Sends a message (to a new session unless `sessionId` is given) and streams what happens. */
-    const send = (message: string, options: SendOptions & { readonly sessionId?: SessionId | undefined } = {}) =>
-      request(options.sessionId ?? newSessionId(), { _tag: "Send", message, options })
+    /**
+     * Sends a message (to a new session unless `sessionId` is given) and streams what happens. `streamModel`
+     * overrides the configured TAU_SESSION_STREAM for this message's model calls (text deltas only when streamed).
+     */
+    const send = (message: string, options: SendMessageOptions = {}) => {
+      const { sessionId, streamModel, ...start } = options
+      return request(sessionId ?? newSessionId(), { _tag: "Send", message, options: start, streamModel })
+    }
 
-    /** Sends a message and waits for the reply. */
-    const ask = (message: string, options: SendOptions & { readonly sessionId?: SessionId | undefined } = {}) =>
-      await_(send(message, options))
+    /** Sends a message and waits for the reply (its model calls are not streamed unless `streamModel` says so). */
+    const ask = (message: string, options: SendMessageOptions = {}) =>
+      await_(send(message, { streamModel: false, ...options }))
 
     const cancel = (sessionId: SessionId, by: CancelBy = "user") => await_(request(sessionId, { _tag: "Cancel", by }))
     const end = (sessionId: SessionId) => await_(request(sessionId, { _tag: "End" }))

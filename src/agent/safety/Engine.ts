@@ -21,6 +21,10 @@ const actionRank: Record<SafetyAction, number> = { allow: 0, warn: 1, redact: 2,
 /** Redacting can, in principle, expose a new match at the edge of a marker; repeating until stable closes that. */
 const MAX_PASSES = 8
 
+/** Strings up to this length have their redaction memoised, in at most MEMO_ENTRIES entries. */
+const MEMO_MAX_LENGTH = 96
+const MEMO_ENTRIES = 4096
+
 const detect = (rules: ReadonlyArray<Rule>, text: string): Array<Finding> => {
   const findings: Array<Finding> = []
   for (const rule of rules) {
@@ -40,7 +44,20 @@ export const makeSafetyEngine = (policy: SafetyPolicy, ruleSet: ReadonlyArray<Ru
   const secretRules = enabled.filter((r) => r.category === "secret")
   const byId = new Map(enabled.map((r) => [r.id as string, r]))
 
+  // Event field names, ids, tags and model names recur in every event: redacting them again would rerun every
+  // secret rule on the same short strings. The memo is exact (redaction is a pure function of the text).
+  const memo = new Map<string, string>()
   const redact = (text: string): string => {
+    if (text.length > MEMO_MAX_LENGTH) return redactUncached(text)
+    const known = memo.get(text)
+    if (known !== undefined) return known
+    const result = redactUncached(text)
+    if (memo.size >= MEMO_ENTRIES) memo.clear()
+    memo.set(text, result)
+    return result
+  }
+
+  const redactUncached = (text: string): string => {
     let current = text
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const next = applyRedactions(current, detect(secretRules, current))

@@ -38,20 +38,39 @@ export const applyRedactions = (text: string, findings: ReadonlyArray<Finding>):
 
 /**
  * Redact every string of a JSON-like value, object keys included (a key that redacts to an existing key gets a
- * `#n` suffix instead of overwriting it). Arrays and objects are rebuilt; numbers, booleans, null and other
- * leaves are returned as they are. Meant for the encoded (JSON) form of an event, which has no cycles.
+ * `#n` suffix instead of overwriting it). Numbers, booleans, null and other leaves are returned as they are.
+ * Meant for the encoded (JSON) form of an event, which has no cycles. Nothing to redact → the very same value
+ * (callers test `result === value` to skip work); otherwise only the arrays and objects on a changed path are
+ * rebuilt.
  */
 export const redactDeep = <A>(value: A, redactString: (s: string) => string): A => go(value, redactString) as A
 
 const go = (value: unknown, redactString: (s: string) => string): unknown => {
   if (typeof value === "string") return redactString(value)
-  if (Array.isArray(value)) return value.map((v) => go(v, redactString))
+  if (Array.isArray(value)) {
+    let out: Array<unknown> | undefined
+    for (let i = 0; i < value.length; i++) {
+      const v = go(value[i], redactString)
+      if (out === undefined && v !== value[i]) out = value.slice(0, i)
+      if (out !== undefined) out.push(v)
+    }
+    return out ?? value
+  }
   if (value === null || typeof value !== "object" || value instanceof Date) return value
+  const entries = Object.entries(value)
+  let changed = false
+  const redacted = entries.map(([key, v]) => {
+    const k = redactString(key)
+    const w = go(v, redactString)
+    if (k !== key || w !== v) changed = true
+    return [key, k, w] as const
+  })
+  if (!changed) return value
   const out: Record<string, unknown> = {}
-  for (const [key, v] of Object.entries(value)) {
-    let k = redactString(key)
-    for (let n = 2; k !== key && Object.hasOwn(out, k); n++) k = `${redactString(key)}#${n}`
-    out[k] = go(v, redactString)
+  for (const [key, redactedKey, v] of redacted) {
+    let k = redactedKey
+    for (let n = 2; k !== key && Object.hasOwn(out, k); n++) k = `${redactedKey}#${n}`
+    out[k] = v
   }
   return out
 }

@@ -65,6 +65,7 @@ export const makeAgentChat = (sessions: Sessions) =>
     const progress = sessions.send(last.content, {
       sessionId: input.sessionId,
       source: "http",
+      streamModel: body.stream === true,
       ...(caller.keyId !== undefined ? { userId: caller.keyId } : {}),
       ...(input.model !== undefined ? { model: input.model } : {})
     })

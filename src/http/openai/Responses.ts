@@ -78,6 +78,7 @@ export const handleResponses = (heartbeat: Duration.Duration) => Effect.gen(func
     sessionId,
     source: "http",
     userId,
+    streamModel: body.stream === true,
     ...(chosen === undefined ? {} : { model: chosen })
   })
   const headers = { "x-tau-session": sessionId }

@@ -30,6 +30,28 @@ describe("session runtime: scenarios", () => {
       expect(lb.chatRequests()[0]?.body.stream).toBe(true)
     }))
 
+  it.scopedLive("a caller waiting for the whole reply (ask, or send with streamModel: false) gets a non-streamed model call", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      lb.enqueue(Reply.text("whole"), Reply.text("again"), Reply.text("streamed"))
+      const layer = sessionsLayer(file, lb, { TAU_SESSION_STREAM: "true" })
+      const asked = yield* Effect.flatMap(Sessions, (s) => s.ask("one")).pipe(Effect.provide(layer))
+      expect(asked.reply?.content).toBe("whole")
+      const sent = yield* Effect.flatMap(Sessions, (s) => Stream.runCollect(s.send("two", { streamModel: false }))).pipe(
+        Effect.provide(layer)
+      )
+      expect([...sent].some((p) => p._tag === "TextDelta")).toBe(false)
+      const streamed = yield* Effect.flatMap(Sessions, (s) => Stream.runCollect(s.send("three", { sessionId: asked.sessionId }))).pipe(
+        Effect.provide(layer)
+      )
+      expect([...streamed].some((p) => p._tag === "TextDelta")).toBe(true)
+      expect(lb.chatRequests().map((r) => r.body.stream === true)).toEqual([false, false, true])
+      const stored = yield* streamOf(asked.sessionId).pipe(Effect.provide(layer))
+      const params = stored.flatMap((e) => (e.event._tag === "ModelRequested" ? [e.event.params.stream] : []))
+      expect(params).toEqual([false, true])
+    }))
+
   it.scopedLive("budget: alerts once per threshold, then the hard stop fails the session before more tools run", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()

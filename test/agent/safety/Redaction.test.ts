@@ -159,7 +159,20 @@ describe("redaction", () => {
       expect(redacted.none).toBeNull()
       expect(Object.keys(redacted.data)).toHaveLength(4)
       expect(redacted.data.output).toBe("env:\nOPENAI_API_KEY=[REDACTED:secret.openai_key]\n")
-      expect(engine.redactDeep(redacted)).toEqual(redacted)
+      expect(engine.redactDeep(redacted)).toBe(redacted)
+      // Only the changed path is rebuilt; the input is never mutated.
+      expect(value.data.output).toContain(samples.openai)
+      const clean = { a: { b: ["x", 1] }, c: { d: `key ${samples.openai}` } }
+      const partly = engine.redactDeep(clean)
+      expect(partly.a).toBe(clean.a)
+      expect(partly.c).not.toBe(clean.c)
+      expect(clean.c.d).toContain(samples.openai)
+    })
+
+    it("a value with nothing to redact comes back as the very same object (the session actor then skips a decode)", () => {
+      const plain = { _tag: "ModelResponded", sessionId: "s-1", content: "hello there", usage: { promptTokens: 3 }, toolCalls: [] }
+      expect(engine.redactDeep(plain)).toBe(plain)
+      expect(engine.redactDeep(plain)).toBe(plain)
     })
 
     it("no secret of any kind survives anywhere in a random nested JSON value", () => {
@@ -187,8 +200,10 @@ describe("redaction", () => {
           return v
         }
         const input = strip(value)
-        const out = JSON.stringify(engine.redactDeep(input))
+        const redacted = engine.redactDeep(input)
+        const out = JSON.stringify(redacted)
         for (const secret of secrets) expect(out).not.toContain(secret)
+        expect(engine.redactDeep(redacted)).toBe(redacted)
       }), { numRuns: 200 })
     })
   })
