@@ -24,11 +24,18 @@ export interface SessionActor {
   readonly state: Effect.Effect<SessionState>
   /** Milliseconds since the last event of the stream (or since activation of a new session). */
   readonly idleMs: Effect.Effect<number>
-  /** Decides `command` on the current state and appends the events; uninterruptible once started. */
+  /**
+   * Decides `command` on the current state and appends the events; uninterruptible once started. With
+   * `defer`, the events are decided and folded into the state but appended with the next `execute` (or `flush`):
+   * a message and its turn's first model request become one append.
+   */
   readonly execute: (
     command: SessionCommand,
-    emit: Emit
+    emit: Emit,
+    options?: { readonly defer?: boolean }
   ) => Effect.Effect<ReadonlyArray<SessionEvent>, SessionError>
+  /** Appends deferred events, if any. */
+  readonly flush: (emit: Emit) => Effect.Effect<void, SessionError>
 }
 
 const isSessionEvent = Schema.is(SessionEvent)
@@ -56,35 +63,33 @@ export const activate = (input: {
 
     const seal = makeSeal(redactDeep)
 
-    const execute = (command: SessionCommand, emit: Emit) =>
+    /** Decided, sealed and folded into `state`, not yet appended (see `defer`); `stored` is the state without them. */
+    let deferred: ReadonlyArray<SessionEvent> = []
+    let stored = yield* Ref.get(state)
+
+    const append = (sealed: ReadonlyArray<SessionEvent>, emit: Emit) =>
       Effect.gen(function*() {
-        const current = yield* Ref.get(state)
-        const decision = decide(command, current)
-        if (Either.isLeft(decision)) return yield* Effect.fail(decision.left)
-        if (decision.right.length === 0) return []
-        const sealed = yield* Effect.forEach(decision.right, seal)
         const expected = yield* Ref.get(version)
-        const causationId = yield* Ref.get(cause)
         const ids = sealed.map(() => newEventId())
-        const metadata = {
-          correlationId: sessionId,
-          actor: "session",
-          ...(causationId !== undefined ? { causationId } : {})
-        }
+        // Each event cites the latest user message before it (in the stream or earlier in this append).
+        let causationId = yield* Ref.get(cause)
+        const metadata = sealed.map((event, i) => {
+          const cites = causationId
+          if (event._tag === "UserMessageReceived") causationId = ids[i]
+          return { correlationId: sessionId, actor: "session", ...(cites !== undefined ? { causationId: cites } : {}) }
+        })
         const result = yield* log.append(
           streamId,
           expected === 0 ? "no_stream" : StreamVersion.make(expected),
-          sealed.map((event, i) => ({ event, eventId: ids[i], metadata }))
+          sealed.map((event, i) => ({ event, eventId: ids[i], metadata: metadata[i] }))
         ).pipe(
           Effect.catchTag("StreamVersionConflict", (e) =>
             Effect.fail(new SessionWriterConflict({ sessionId, expected, actual: e.actual }))),
           Effect.catchTags({ EventIdConflict: (e) => Effect.fail(storage(e)), EventLogError: (e) => Effect.fail(storage(e)) })
         )
-        yield* Ref.set(state, sealed.reduce(evolve, current))
         yield* Ref.set(version, result.streamVersion)
         yield* Ref.set(lastActivity, yield* Clock.currentTimeMillis)
-        const received = sealed.findIndex((e) => e._tag === "UserMessageReceived")
-        if (received >= 0) yield* Ref.set(cause, ids[received])
+        yield* Ref.set(cause, causationId)
         sealed.forEach((event, i) =>
           emit({
             _tag: "Event",
@@ -93,11 +98,38 @@ export const activate = (input: {
             streamVersion: StreamVersion.make(expected + i + 1)
           })
         )
+      })
+
+    const execute = (command: SessionCommand, emit: Emit, options?: { readonly defer?: boolean }) =>
+      Effect.gen(function*() {
+        const current = yield* Ref.get(state)
+        const decision = decide(command, current)
+        if (Either.isLeft(decision)) {
+          yield* flush(emit)
+          return yield* Effect.fail(decision.left)
+        }
+        const sealed = yield* Effect.forEach(decision.right, seal)
+        deferred = [...deferred, ...sealed]
+        yield* Ref.set(state, sealed.reduce(evolve, current))
+        if (options?.defer !== true) yield* flush(emit)
         return sealed
+      }).pipe(Effect.uninterruptible)
+
+    /** Appends what was deferred; when that fails nothing was written and the state is the stream's again. */
+    const flush = (emit: Emit): Effect.Effect<void, SessionError> =>
+      Effect.suspend(() => {
+        if (deferred.length === 0) return Effect.void
+        const events = deferred
+        deferred = []
+        return append(events, emit).pipe(
+          Effect.zipRight(Effect.flatMap(Ref.get(state), (s) => Effect.sync(() => (stored = s)))),
+          Effect.tapError(() => Ref.set(state, stored))
+        )
       }).pipe(Effect.uninterruptible)
 
     return {
       sessionId,
+      flush,
       state: Ref.get(state),
       idleMs: Effect.zipWith(Clock.currentTimeMillis, Ref.get(lastActivity), (now, last) => Math.max(0, now - last)),
       execute

@@ -130,8 +130,14 @@ export const makeHost = (services: HostServices): Effect.Effect<{
               ? yield* services.start({ sessionId: actor.sessionId, message: request.message, options: request.options })
               : undefined
             const inbound = yield* services.inspectInbound(request.message)
-            yield* actor.execute(SessionCommand.SendUserMessage({ inbound, start }), emit)
-            if (inbound.action !== "block") yield* runCancellable(actor, handle, emit, request.streamModel ?? settings.stream)
+            const runs = inbound.action !== "block"
+            // The message is appended together with its turn's first model request (one append, not two).
+            yield* actor.execute(SessionCommand.SendUserMessage({ inbound, start }), emit, { defer: runs })
+            if (runs) {
+              yield* runCancellable(actor, handle, emit, request.streamModel ?? settings.stream).pipe(
+                Effect.ensuring(Effect.ignore(actor.flush(emit)))
+              )
+            }
             return replyOf(yield* actor.state, seen, inbound.action === "block")
           }
           case "Cancel": {

@@ -52,6 +52,29 @@ describe("session runtime: scenarios", () => {
       expect(params).toEqual([false, true])
     }))
 
+  it.scopedLive("a message is appended together with its turn's first model request, which cites it as its cause", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      lb.enqueue(Reply.text("first"), Reply.text("second"))
+      const layer = sessionsLayer(file, lb)
+      const first = yield* Effect.flatMap(Sessions, (s) => s.ask("one")).pipe(Effect.provide(layer))
+      yield* Effect.flatMap(Sessions, (s) => s.ask("two", { sessionId: first.sessionId })).pipe(Effect.provide(layer))
+      const stored = yield* streamOf(first.sessionId).pipe(Effect.provide(layer))
+      expect(stored.map((e) => e.event._tag)).toEqual([
+        "SessionStarted", "UserMessageReceived", "ModelRequested", "ModelResponded", "AssistantReplied", "TurnCompleted",
+        "UserMessageReceived", "ModelRequested", "ModelResponded", "AssistantReplied", "TurnCompleted"
+      ])
+      const [started, message1, requested1, , , , message2, requested2, responded2] = stored
+      // One append, one commit: the same recorded-at.
+      expect(requested1!.recordedAt.getTime()).toBe(started!.recordedAt.getTime())
+      expect(message1!.metadata.causationId).toBeUndefined()
+      expect(requested1!.metadata.causationId).toBe(message1!.eventId)
+      expect(message2!.metadata.causationId).toBe(message1!.eventId)
+      expect(requested2!.metadata.causationId).toBe(message2!.eventId)
+      expect(responded2!.metadata.causationId).toBe(message2!.eventId)
+    }))
+
   it.scopedLive("budget: alerts once per threshold, then the hard stop fails the session before more tools run", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
