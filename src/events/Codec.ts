@@ -47,8 +47,26 @@ const fastDecoders: ReadonlyMap<string, Decoder> = new Map(
 export const decodeEventStrict = (type: string, data: unknown): Either.Either<TauEvent, ParseResult.ParseError> =>
   decodeUnknown(typeof data === "object" && data !== null ? { ...data, _tag: type } : data)
 
+/** Writes go through each type's own encoder (no union dispatch). */
+const encoders: ReadonlyMap<string, (event: TauEvent) => unknown> = new Map(
+  TauEvent.members.map((member) => [member._tag, Schema.encodeSync(member as Schema.Schema<TauEvent, unknown>)])
+)
+
+/** Events are immutable, so an event's encoded form is computed once (sealing and appending both need it). */
+const encodedForms = new WeakMap<TauEvent, { readonly _tag: string }>()
+
+/** The encoded (JSON-ready) form of an event, `_tag` included. Throws a ParseError on an invalid event. */
+export const encodeFields = (event: TauEvent): { readonly _tag: string } => {
+  const known = encodedForms.get(event)
+  if (known !== undefined) return known
+  const encode = encoders.get(event._tag)
+  const encoded = (encode !== undefined ? encode(event) : encodeUnknown(event)) as { readonly _tag: string }
+  encodedForms.set(event, encoded)
+  return encoded
+}
+
 export const encodeEvent = (event: TauEvent): EncodedPayload => {
-  const { _tag, ...fields } = encodeUnknown(event) as { readonly _tag: string }
+  const { _tag, ...fields } = encodeFields(event)
   return { type: _tag, schemaVersion: currentSchemaVersion(_tag), data: JSON.stringify(fields) }
 }
 

@@ -1,6 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Either, FastCheck as fc } from "effect"
-import type { Schema } from "effect"
+import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { MemoryId, Position, SessionId } from "../../src/domain/Ids.ts"
 import { decodeEvent, decodeEventStrict, encodeEvent } from "../../src/events/Codec.ts"
@@ -71,6 +70,9 @@ describe("event catalogue", () => {
           // toEqual: an optional field set to undefined comes back absent, which is the same value.
           expect(decoded.right).toEqual(event)
           assert.strictEqual(encodeEvent(decoded.right).data, payload.data)
+          // The per-type encoder writes exactly what the union's encoder writes.
+          const { _tag: _unionTag, ...viaUnion } = Schema.encodeSync(TauEvent)(event) as { readonly _tag: string }
+          assert.strictEqual(JSON.stringify(viaUnion), payload.data)
           // The fast per-type decoder builds exactly what the full class decode builds.
           const strict = decodeEventStrict(tag, JSON.parse(payload.data))
           if (Either.isLeft(strict)) assert.fail(String(strict.left))

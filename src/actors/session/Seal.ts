@@ -4,16 +4,14 @@
  * (the common case) is returned as it is, without a second decode.
  */
 import { Effect, Schema } from "effect"
+import { encodeFields } from "../../events/Codec.ts"
 import { SessionEvent } from "../../events/TauEvent.ts"
 
-const encode = Schema.encode(SessionEvent)
 const decode = Schema.decodeUnknown(SessionEvent)
 
 export const makeSeal = (redactDeep: <A>(value: A) => A) => (event: SessionEvent): Effect.Effect<SessionEvent> =>
-  encode(event).pipe(
-    Effect.flatMap((encoded) => {
-      const redacted = redactDeep(encoded)
-      return redacted === encoded ? Effect.succeed(event) : decode(redacted)
-    }),
-    Effect.orDie
-  )
+  Effect.suspend(() => {
+    const encoded = encodeFields(event)
+    const redacted = redactDeep(encoded)
+    return redacted === encoded ? Effect.succeed(event) : decode(redacted)
+  }).pipe(Effect.orDie)

@@ -42,7 +42,7 @@ export const makeRouter = (
       return undefined
     })
 
-  const allOpen = new LlmError({
+  const allOpen = () => new LlmError({
     reason: "circuit_open",
     model: models[0] ?? "",
     message: `all models are temporarily unavailable (circuit breaker open): ${models.join(", ")}`
@@ -60,7 +60,7 @@ export const makeRouter = (
     })
 
   return {
-    start: Effect.flatMap(firstAdmitted(0, 1), (route) => route === undefined ? Effect.fail(allOpen) : Effect.succeed(route)),
+    start: Effect.flatMap(firstAdmitted(0, 1), (route) => route === undefined ? Effect.fail(allOpen()) : Effect.succeed(route)),
     next: (route, error, latencyMs) =>
       Effect.gen(function*() {
         if (!error.retryable) {
