@@ -36,6 +36,7 @@ export const ApiKeysProjection: Projection = {
   name: "api_keys",
   version: 1,
   tables: ["tau_api_keys"],
+  handles: ["ApiKeyCreated", "ApiKeyRevoked"],
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_api_keys`),
   apply: (envelope) =>

@@ -45,6 +45,7 @@ export const AuditProjection: Projection = {
   name: "audit",
   version: 1,
   tables: ["tau_audit"],
+  handles: ["RequestAudited"],
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_audit`),
   apply: (envelope) =>

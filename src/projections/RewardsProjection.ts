@@ -63,6 +63,7 @@ export const RewardsProjection: Projection = {
   name: "rewards",
   version: 1,
   tables,
+  handles: ["RewardAssigned"],
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.forEach(tables, (t) => sql`DROP TABLE IF EXISTS ${sql(t)}`, { discard: true })),

@@ -5,7 +5,8 @@
 import { Effect } from "effect"
 import { SqlClient } from "@effect/sql"
 import { streamKind } from "../events/Streams.ts"
-import type { TauEvent } from "../events/TauEvent.ts"
+import { TauEvent } from "../events/TauEvent.ts"
+import type { TauEventType } from "../events/TauEvent.ts"
 import type { Projection } from "./Projection.ts"
 
 export const sessionStatuses = ["active", "completed", "abandoned", "failed", "cancelled"] as const
@@ -79,11 +80,17 @@ const setup = Effect.gen(function*() {
   yield* sql`CREATE INDEX IF NOT EXISTS tau_sessions_status ON tau_sessions (status, started_at)`
 })
 
+/** `apply` acts on any event that has a session id: derived from the catalogue, so a new event type is not missed. */
+const withSessionId: ReadonlyArray<TauEventType> = TauEvent.members
+  .filter((member) => "sessionId" in member.fields)
+  .map((member) => member._tag)
+
 export const SessionsProjection: Projection = {
   name: "sessions",
   /** 2: user_id (the gateway filters sessions by user). */
   version: 2,
   tables: ["tau_sessions"],
+  handles: withSessionId,
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_sessions`),
   apply: (envelope) =>

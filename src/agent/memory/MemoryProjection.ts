@@ -225,6 +225,7 @@ export const makeMemoryProjection = (embedder: EmbedderShape): Projection => {
     name: memoryProjectionName,
     version: 1,
     tables: ["tau_memory", "tau_memory_edges", "tau_memory_fts"],
+    handles: ["MemoryRecorded", "MemoryUpdated", "MemoryLinked", "MemoryDeleted", "MemoryRestored", "MemoriesMerged"],
     setup: Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* sql.onDialectOrElse({ pg: () => createPg(sql), orElse: () => createSqlite(sql) })
