@@ -3,7 +3,7 @@
  * reply), cancel, end, feedback, and replay a session from the log. Each session is served by one actor
  * fibre in this process (Host.ts); a second copy elsewhere never forks the stream (expected versions).
  */
-import { Effect, Either, Option, Queue, Stream, Take } from "effect"
+import { Deferred, Effect, Either, Queue, Stream, Take } from "effect"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import { Safety } from "../../agent/safety/Safety.ts"
 import { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
@@ -73,14 +73,6 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
         return Stream.fromQueue(queue).pipe(Stream.flattenTake)
       }))
 
-    const await_ = (stream: Stream.Stream<SessionProgress, SendError>) =>
-      Stream.runFold(stream, Option.none<SessionReply>(), (last, p) => (p._tag === "Finished" ? Option.some(p.reply) : last)).pipe(
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.dieMessage("session request ended without a reply"),
-          onSome: Effect.succeed
-        }))
-      )
-
     /**
      * Sends a message (to a new session unless `sessionId` is given) and streams what happens. `streamModel`
      * overrides the configured TAU_SESSION_STREAM for this message's model calls (text deltas only when streamed).
@@ -90,14 +82,44 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
       return request(sessionId ?? newSessionId(), { _tag: "Send", message, options: start, streamModel })
     }
 
-    /** Sends a message and waits for the reply (its model calls are not streamed unless `streamModel` says so). */
-    const ask = (message: string, options: SendMessageOptions = {}) =>
-      await_(send(message, { streamModel: false, ...options }))
+    /** Submits a request and waits for its result; progress goes to `onProgress` as it happens (no stream). */
+    const requestAndWait = (
+      sessionId: SessionId,
+      req: Request,
+      onProgress: (progress: SessionProgress) => void
+    ): Effect.Effect<SessionReply, SendError> =>
+      Effect.flatMap(Deferred.make<SessionReply, SendError>(), (finished) => {
+        const item: Item = {
+          request: req,
+          emit: onProgress,
+          done: (result) => Effect.asVoid(Deferred.complete(finished, result))
+        }
+        return Effect.zipRight(host.submit(sessionId, item), Deferred.await(finished))
+      })
 
-    const cancel = (sessionId: SessionId, by: CancelBy = "user") => await_(request(sessionId, { _tag: "Cancel", by }))
-    const end = (sessionId: SessionId) => await_(request(sessionId, { _tag: "End" }))
+    /**
+     * Sends a message and waits for the reply (its model calls are not streamed unless `streamModel` says so);
+     * `onProgress` sees every event (and delta) as it happens.
+     */
+    const ask = (
+      message: string,
+      options: SendMessageOptions = {},
+      onProgress: (progress: SessionProgress) => void = () => {}
+    ) => {
+      const { sessionId, streamModel, ...start } = options
+      return requestAndWait(sessionId ?? newSessionId(), {
+        _tag: "Send",
+        message,
+        options: start,
+        streamModel: streamModel ?? false
+      }, onProgress)
+    }
+
+    const ignore = () => {}
+    const cancel = (sessionId: SessionId, by: CancelBy = "user") => requestAndWait(sessionId, { _tag: "Cancel", by }, ignore)
+    const end = (sessionId: SessionId) => requestAndWait(sessionId, { _tag: "End" }, ignore)
     const feedback = (sessionId: SessionId, input: Feedback) =>
-      await_(request(sessionId, { _tag: "Feedback", ...input }))
+      requestAndWait(sessionId, { _tag: "Feedback", ...input }, ignore)
 
     /** The session's state folded from the log alone (no actor, no model). */
     const replay = (sessionId: SessionId): Effect.Effect<SessionState, SessionStorageError> =>

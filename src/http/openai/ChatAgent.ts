@@ -62,27 +62,25 @@ export const makeAgentChat = (sessions: Sessions) =>
       return failureResponse(failure, headers)
     }
     const caller = yield* currentCaller
-    const progress = sessions.send(last.content, {
+    const options = {
       sessionId: input.sessionId,
       source: "http",
       streamModel: body.stream === true,
       ...(caller.keyId !== undefined ? { userId: caller.keyId } : {}),
       ...(input.model !== undefined ? { model: input.model } : {})
-    })
+    } as const
     const counts = tally()
 
     if (body.stream !== true) {
       const events: Array<SessionEvent> = []
-      let reply: SessionReply | undefined
-      const ran = yield* Effect.either(Stream.runForEach(progress, (p) =>
-        Effect.sync(() => {
-          if (p._tag === "Event") {
-            events.push(p.event)
-            counts.add(p.event)
-          } else if (p._tag === "Finished") reply = p.reply
-        })))
+      const ran = yield* Effect.either(sessions.ask(last.content, options, (p) => {
+        if (p._tag === "Event") {
+          events.push(p.event)
+          counts.add(p.event)
+        }
+      }))
       if (Either.isLeft(ran)) return sendErrorResponse(ran.left, headers)
-      if (reply === undefined) return Response.unsafeJson({ error: "no reply" }, { status: 500, headers })
+      const reply = ran.right
       const failure = failureOfReply(reply, events)
       if (failure !== undefined || reply.reply === undefined) {
         return failureResponse(failure ?? invalidRequest("no reply"), headers)
@@ -98,7 +96,7 @@ export const makeAgentChat = (sessions: Sessions) =>
       )
     }
 
-    const started = yield* startStream(progress)
+    const started = yield* startStream(sessions.send(last.content, options))
     if (started._tag === "Failed") return sendErrorResponse(started.error, headers)
     const includeUsage = body.stream_options?.include_usage === true
     const chunks = chunkMaker(input.head, includeUsage)
