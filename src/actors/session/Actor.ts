@@ -45,12 +45,14 @@ export const activate = (input: {
   readonly sessionId: SessionId
   readonly settings: DeciderSettings
   readonly redactDeep: <A>(value: A) => A
+  /** The id was just made for a new session: its stream cannot exist yet, so it is not read. */
+  readonly fresh?: boolean
 }) =>
   Effect.gen(function*() {
     const { log, redactDeep, sessionId } = input
     const streamId = sessionStream(sessionId)
     const storage = (e: { readonly message: string }) => new SessionStorageError({ sessionId, message: e.message })
-    const envelopes = yield* log.readStream(streamId).pipe(Effect.mapError(storage))
+    const envelopes = input.fresh === true ? [] : yield* log.readStream(streamId).pipe(Effect.mapError(storage))
     const events = envelopes.map((e) => e.event).filter(isSessionEvent)
     const state = yield* Ref.make(foldEvents(initialState(sessionId, input.settings), events))
     const version = yield* Ref.make(envelopes.at(-1)?.streamVersion ?? 0)

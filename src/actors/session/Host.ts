@@ -32,6 +32,8 @@ export type Request =
     readonly options: SendOptions
     /** Stream this message's model calls (default: the configured `stream`); a caller waiting for the whole reply needs no deltas. */
     readonly streamModel?: boolean | undefined
+    /** The session id was made for this message: no stream to read on activation. */
+    readonly fresh?: boolean | undefined
   }
   | { readonly _tag: "Cancel"; readonly by: CancelBy }
   | { readonly _tag: "End" }
@@ -90,9 +92,13 @@ export const makeHost = (services: HostServices): Effect.Effect<{
   Effect.gen(function*() {
     const { settings } = services
     const fibers = yield* FiberMap.make<SessionId>()
-    const handles = yield* SynchronizedRef.make<ReadonlyMap<SessionId, Handle>>(new Map())
+    // One map, changed in place under the SynchronizedRef's lock (copying it per request costs O(active sessions)).
+    const handles = yield* SynchronizedRef.make(new Map<SessionId, Handle>())
 
-    const without = (map: ReadonlyMap<SessionId, Handle>, id: SessionId) => new Map([...map].filter(([k]) => k !== id))
+    const without = (map: Map<SessionId, Handle>, id: SessionId) => {
+      map.delete(id)
+      return map
+    }
 
     /** Runs the loop until the run settles; a cancel signal interrupts it and records SessionCancelled. */
     const runCancellable = (actor: SessionActor, handle: Handle, emit: Emit, stream = settings.stream) =>
@@ -178,7 +184,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         Effect.flatMap((left) => Effect.forEach(left, (item) => item.done(Either.left(error))))
       )
 
-    const actorFiber = (sessionId: SessionId, handle: Handle): Effect.Effect<void> => {
+    const actorFiber = (sessionId: SessionId, handle: Handle, fresh: boolean): Effect.Effect<void> => {
       let current: Item | undefined
       /** A fibre that dies or is interrupted still answers its callers, and leaves the map. */
       const abort = (message: string) => {
@@ -195,7 +201,8 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           log: services.log,
           sessionId,
           settings: settings.decider,
-          redactDeep: services.redactDeep
+          redactDeep: services.redactDeep,
+          fresh
         }).pipe(Effect.either)
         if (Either.isLeft(activated)) return yield* retire(sessionId, handle, activated.left)
         const actor = activated.right
@@ -253,8 +260,9 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           }
           const handle: Handle = { queue: yield* Queue.unbounded<Item>(), cancel: yield* Ref.make(Option.none<Deferred.Deferred<CancelBy>>()) }
           yield* Queue.offer(handle.queue, item)
-          yield* FiberMap.run(fibers, sessionId, actorFiber(sessionId, handle))
-          return new Map([...map, [sessionId, handle]])
+          const fresh = item.request._tag === "Send" && item.request.fresh === true
+          yield* FiberMap.run(fibers, sessionId, actorFiber(sessionId, handle, fresh))
+          return map.set(sessionId, handle)
         }))
 
     return { submit, active: FiberMap.size(fibers) } as const

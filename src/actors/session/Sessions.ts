@@ -36,6 +36,8 @@ const isSessionEvent = Schema.is(SessionEvent)
 
 export interface SendMessageOptions extends SendOptions {
   readonly sessionId?: SessionId | undefined
+  /** `sessionId` was just made (newSessionId) for this message: the session is new, its stream is not read. */
+  readonly freshSession?: boolean | undefined
   readonly streamModel?: boolean | undefined
 }
 
@@ -78,8 +80,9 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
      * overrides the configured TAU_SESSION_STREAM for this message's model calls (text deltas only when streamed).
      */
     const send = (message: string, options: SendMessageOptions = {}) => {
-      const { sessionId, streamModel, ...start } = options
-      return request(sessionId ?? newSessionId(), { _tag: "Send", message, options: start, streamModel })
+      const { freshSession, sessionId, streamModel, ...start } = options
+      const fresh = sessionId === undefined || freshSession === true
+      return request(sessionId ?? newSessionId(), { _tag: "Send", message, options: start, streamModel, fresh })
     }
 
     /** Submits a request and waits for its result; progress goes to `onProgress` as it happens (no stream). */
@@ -106,12 +109,13 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
       options: SendMessageOptions = {},
       onProgress: (progress: SessionProgress) => void = () => {}
     ) => {
-      const { sessionId, streamModel, ...start } = options
+      const { freshSession, sessionId, streamModel, ...start } = options
       return requestAndWait(sessionId ?? newSessionId(), {
         _tag: "Send",
         message,
         options: start,
-        streamModel: streamModel ?? false
+        streamModel: streamModel ?? false,
+        fresh: sessionId === undefined || freshSession === true
       }, onProgress)
     }
 

@@ -23,6 +23,8 @@ export interface ChatInput {
   readonly body: ChatCompletionRequest
   readonly messages: ReadonlyArray<ChatMessage>
   readonly sessionId: SessionId
+  /** `sessionId` was made for this request (no header, no `user`). */
+  readonly freshSession: boolean
   readonly headers: Readonly<Record<string, string>>
   readonly head: CompletionHead
   /** The client's model name when it is a configured one. */
@@ -64,6 +66,7 @@ export const makeAgentChat = (sessions: Sessions) =>
     const caller = yield* currentCaller
     const options = {
       sessionId: input.sessionId,
+      freshSession: input.freshSession,
       source: "http",
       streamModel: body.stream === true,
       ...(caller.keyId !== undefined ? { userId: caller.keyId } : {}),

@@ -76,6 +76,7 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
           body,
           messages,
           sessionId: session.right,
+          freshSession: request.headers[sessionHeader] === undefined && (body.user ?? undefined) === undefined,
           headers,
           head: {
             id: `chatcmpl-${uuidv7()}`,

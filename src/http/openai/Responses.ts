@@ -76,6 +76,7 @@ export const handleResponses = (heartbeat: Duration.Duration) => Effect.gen(func
   const userId = caller.keyId ?? user
   const progress = sessions.send(message, {
     sessionId,
+    freshSession: body.previous_response_id == null,
     source: "http",
     userId,
     streamModel: body.stream === true,

@@ -75,6 +75,20 @@ describe("session runtime: scenarios", () => {
       expect(responded2!.metadata.causationId).toBe(message2!.eventId)
     }))
 
+  it.scopedLive("a session id wrongly marked fresh cannot fork an existing stream: the append is refused as a conflict", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      lb.enqueue(Reply.text("first"), Reply.text("second"))
+      const first = yield* Effect.flatMap(Sessions, (s) => s.ask("one")).pipe(Effect.provide(sessionsLayer(file, lb)))
+      const again = yield* Effect.flatMap(Sessions, (s) => Effect.either(s.ask("two", { sessionId: first.sessionId, freshSession: true }))).pipe(
+        Effect.provide(sessionsLayer(file, lb))
+      )
+      expect(again._tag === "Left" && again.left._tag).toBe("SessionWriterConflict")
+      const stored = yield* streamOf(first.sessionId).pipe(Effect.provide(sessionsLayer(file, lb)))
+      expect(stored).toHaveLength(6)
+    }))
+
   it.scopedLive("budget: alerts once per threshold, then the hard stop fails the session before more tools run", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
