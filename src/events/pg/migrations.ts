@@ -168,7 +168,91 @@ const appendFunction = Effect.gen(function*() {
   $fn$`
 })
 
+/**
+ * `tau_append_fast`: the same contract as `tau_append` (arguments, rows, rules), with the common batch (every
+ * stream named once, every event id new and named once) decided and written by one statement, and anything
+ * else delegated to `tau_append` inside the same call. The lock is its own first statement, so the statement
+ * after it takes a fresh snapshot that holds every commit ordered before ours (READ COMMITTED, volatile
+ * function). Both functions run with generic plans: with the default plan cache mode these array-parameter
+ * statements were re-planned on every call, which cost more than the work (0.75 vs 0.3 ms per one-event call).
+ */
+const appendFastFunction = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER FUNCTION tau_append(text[], text[], int[], text[], text[], int[], text[], text[], timestamptz[])
+    SET plan_cache_mode = force_generic_plan`
+  yield* sql`CREATE FUNCTION tau_append_fast(
+    p_streams text[], p_expected text[], p_counts int[],
+    p_event_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[],
+    p_recorded_at timestamptz[]
+  ) RETURNS TABLE (o_kind text, o_positions bigint[], o_version int, o_event_id text, o_actual int, o_head bigint)
+  LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
+  DECLARE
+    v_head bigint;
+  BEGIN
+    SELECT h.position INTO v_head FROM tau_log_head h WHERE h.id = 1 FOR UPDATE;
+    IF NOT FOUND THEN RAISE EXCEPTION 'tau_log_head has no row: schema damaged'; END IF;
+
+    -- No rows come back when the batch is not the common case; nothing is written then.
+    RETURN QUERY
+    WITH slow AS (
+      SELECT EXISTS (SELECT 1 FROM unnest(p_event_ids) AS u(id)
+                      WHERE (SELECT true FROM tau_events s WHERE s.event_id = u.id LIMIT 1))
+          OR cardinality(p_streams) > (SELECT count(DISTINCT u.sid) FROM unnest(p_streams) AS u(sid))
+          OR cardinality(p_event_ids) > (SELECT count(DISTINCT u.id) FROM unnest(p_event_ids) AS u(id)) AS yes
+    ), req AS (
+      SELECT r.r, r.sid, r.cnt, sum(r.cnt) OVER (ORDER BY r.r) - r.cnt AS off,
+             coalesce((SELECT t.stream_version FROM tau_events t WHERE t.stream_id = r.sid
+                        ORDER BY t.stream_version DESC LIMIT 1), 0) AS cur,
+             r.exp
+        FROM unnest(p_streams, p_expected, p_counts) WITH ORDINALITY AS r(sid, exp, cnt, r)
+    ), chk AS (
+      SELECT req.*, CASE req.exp WHEN 'any' THEN true WHEN 'no_stream' THEN req.cur = 0
+                      ELSE req.exp::int = req.cur END AS ok
+        FROM req
+    ), acc AS (
+      -- before: events of accepted requests ahead of this one, so accepted rows get head+1, head+2, … gap-free.
+      SELECT chk.*, coalesce(sum(chk.cnt) FILTER (WHERE chk.ok)
+                      OVER (ORDER BY chk.r ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+        FROM chk
+    ), ev AS (
+      SELECT a.sid, a.cur, a.before, a.off, k.j
+        FROM acc a, generate_series(a.off + 1, a.off + a.cnt) AS k(j)
+       WHERE a.ok AND NOT (SELECT yes FROM slow)
+    ), inserted AS (
+      INSERT INTO tau_events
+        (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+      SELECT v_head + ev.before + (ev.j - ev.off), p_event_ids[ev.j], ev.sid, ev.cur + (ev.j - ev.off), p_types[ev.j],
+             p_schema_versions[ev.j], p_data[ev.j]::json, p_metadata[ev.j]::json, p_recorded_at[ev.j]
+        FROM ev
+    ), total AS (
+      SELECT CASE WHEN (SELECT yes FROM slow) THEN 0 ELSE coalesce(sum(a.cnt) FILTER (WHERE a.ok), 0) END AS n
+        FROM acc a
+    ), moved AS (
+      UPDATE tau_log_head SET position = v_head + (SELECT n FROM total) WHERE id = 1 AND (SELECT n FROM total) > 0
+      RETURNING pg_notify('tau_events', position::text)
+    )
+    SELECT o.kind, o.positions, o.version, NULL::text, o.actual, o.head FROM (
+      SELECT a.r, CASE WHEN a.ok THEN 'ok' ELSE 'version' END AS kind,
+             CASE WHEN a.ok THEN ARRAY(SELECT v_head + a.before + k FROM generate_series(1, a.cnt) AS k) END AS positions,
+             CASE WHEN a.ok THEN (a.cur + a.cnt)::int END AS version,
+             CASE WHEN a.ok THEN NULL ELSE a.cur END::int AS actual, NULL::bigint AS head
+        FROM acc a
+      UNION ALL
+      SELECT NULL, 'head', NULL, NULL, NULL, v_head + (SELECT n FROM total)
+    ) o
+    WHERE NOT (SELECT yes FROM slow)
+    ORDER BY o.r NULLS LAST;
+
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT * FROM tau_append(p_streams, p_expected, p_counts, p_event_ids, p_types, p_schema_versions,
+                                            p_data, p_metadata, p_recorded_at);
+    END IF;
+  END
+  $fn$`
+})
+
 export const pgEventLogMigrations = {
   "0001_event_log": eventLog,
-  "0004_pg_append_function": appendFunction
+  "0004_pg_append_function": appendFunction,
+  "0005_pg_append_fast": appendFastFunction
 } as const
