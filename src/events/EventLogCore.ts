@@ -1,6 +1,6 @@
 /**
  * The backend-independent event log: group commit, append planning, encoding/decoding and
- * catch-up-then-live subscriptions, on top of a LogStorage.
+ * catch-up-then-live subscriptions (Subscription.ts), on top of a LogStorage.
  */
 import { Cause, Chunk, Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Option, PubSub, Queue, Stream, Tracer } from "effect"
 import type { Scope } from "effect"
@@ -12,9 +12,11 @@ import { decodeEvent, encodeEvent } from "./Codec.ts"
 import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
 import { EventLogError } from "./Errors.ts"
 import type { AppendError, EventDecodeError } from "./Errors.ts"
-import type { EventLogService, NewEvent, SubscribeOptions } from "./EventLog.ts"
+import type { EventLogService, NewEvent } from "./EventLog.ts"
 import type { EventLogOptions } from "./EventLogOptions.ts"
 import type { BatchCommit, LogStorage } from "./LogStorage.ts"
+import { makeSubscribeRaw, NOTICE_CAPACITY, recordedFromRows } from "./Subscription.ts"
+import type { CommitNotice } from "./Subscription.ts"
 import type { TauEvent } from "./TauEvent.ts"
 
 interface Pending {
@@ -87,8 +89,10 @@ export const makeEventLog = (
 ): Effect.Effect<EventLogService, never, Scope.Scope> =>
   Effect.gen(function*() {
     const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), Queue.shutdown)
-    /** Publishes the new head after each local commit; subscribers wait on it. */
-    const commits = yield* Effect.acquireRelease(PubSub.sliding<number>(1), PubSub.shutdown)
+    /** A notice after each local commit; subscribers wait on it (Subscription.ts). */
+    const commits = yield* Effect.acquireRelease(PubSub.sliding<CommitNotice>(NOTICE_CAPACITY), PubSub.shutdown)
+    const listeners = { count: 0 }
+    const shareRows = storage.tailFromCommits === true
 
     const writeBatch = (requests: ReadonlyArray<AppendRequest>): Effect.Effect<BatchCommit, EventLogError> => {
       if (storage.appendBatch !== undefined) return storage.appendBatch(requests, new Date())
@@ -98,7 +102,7 @@ export const makeEventLog = (
           const snapshot = yield* tx.load(streamIds, eventIds)
           const plan = planBatch(requests, snapshot, new Date())
           if (plan.rows.length > 0) yield* tx.insert(plan.rows)
-          return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length }
+          return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length, rows: plan.rows }
         })
       )
     }
@@ -113,7 +117,8 @@ export const makeEventLog = (
       Effect.matchCauseEffect(writeBatch(requests), {
         onSuccess: (plan) => {
           if (plan.written === 0) return Effect.succeed(plan.outcomes)
-          return PubSub.publish(commits, plan.head).pipe(
+          const rows = shareRows && listeners.count > 0 && plan.rows !== undefined ? recordedFromRows(plan.rows) : undefined
+          return PubSub.publish(commits, { head: plan.head, rows }).pipe(
             // A defect here must not fail the appends (they are committed) nor kill the writer fibre.
             Effect.zipRight(storage.announce(plan.head)),
             Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notification failed", cause)),
@@ -302,40 +307,7 @@ export const makeEventLog = (
         return out as ReadonlyArray<RecordedEvent>
       })
 
-    const subscribeRaw = (fromPosition: number, subscribeOptions?: SubscribeOptions): Stream.Stream<RecordedEvent, EventLogError> => {
-      const pageSize = subscribeOptions?.pageSize ?? options.pageSize
-      return Stream.unwrapScoped(Effect.gen(function*() {
-        // Subscribe to wake-ups before the first read, so a commit between a read and the wait is never missed.
-        const wakeups = yield* PubSub.subscribe(commits)
-        const external = yield* Queue.sliding<void>(1)
-        yield* storage.externalCommits.pipe(
-          Stream.runForEach(() => Queue.offer(external, undefined)),
-          Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notifications lost, polling", cause)),
-          Effect.forkScoped
-        )
-        const waitForCommit = Effect.raceFirst(
-          Effect.asVoid(Queue.take(wakeups)),
-          Queue.take(external)
-        ).pipe(
-          Effect.timeout(options.pollInterval),
-          Effect.ignore,
-          Effect.zipRight(Queue.takeAll(wakeups)),
-          Effect.zipRight(Queue.takeAll(external))
-        )
-        let cursor = Math.max(1, fromPosition)
-        const nextPage = Effect.gen(function*() {
-          while (true) {
-            const page = yield* storage.readAll(cursor, pageSize)
-            if (page.length > 0) {
-              cursor = page[page.length - 1]!.position + 1
-              return page
-            }
-            yield* waitForCommit
-          }
-        })
-        return Stream.repeatEffectChunk(Effect.map(nextPage, (page) => Chunk.unsafeFromArray(page)))
-      }))
-    }
+    const subscribeRaw = makeSubscribeRaw(storage, options, commits, listeners)
 
     const service: EventLogService = {
       backend: storage.backend,

@@ -32,6 +32,8 @@ export interface BatchCommit {
   readonly outcomes: ReadonlyArray<AppendOutcome>
   readonly head: number
   readonly written: number
+  /** The rows written, when the backend hands them to subscribers (`tailFromCommits`). */
+  readonly rows?: ReadonlyArray<EventRow> | undefined
 }
 
 export interface LogStats {
@@ -76,6 +78,12 @@ export interface LogStorage {
    * subscribers directly; a backend without a notification channel returns Stream.never and relies on polling.
    */
   readonly externalCommits: Stream.Stream<void, EventLogError>
+  /**
+   * True when the rows of a local commit may go straight to caught-up subscribers: positions are assigned
+   * under one write lock and become visible in commit order, so once a commit returns no lower position can
+   * appear later (SQLite). Subscribers still detect gaps (commits of other processes) and read those.
+   */
+  readonly tailFromCommits?: boolean | undefined
   /** After a commit of this process: tell other processes (PostgreSQL NOTIFY). */
   readonly announce: (head: number) => Effect.Effect<void, EventLogError>
 }

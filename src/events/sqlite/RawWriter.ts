@@ -39,8 +39,11 @@ const appendError = (cause: unknown) =>
 
 const attempt = <A>(f: () => A) => Effect.try({ try: f, catch: appendError })
 
-/** Up to this many stream and event ids, the snapshot is loaded by index seeks instead of one json_each query. */
-const SEEK_LIMIT = 16
+/**
+ * Up to this many stream and event ids, the snapshot is loaded by index seeks instead of one json_each query:
+ * a prepared seek costs ~1 µs, and the json_each query measured 5–13 µs per key on a 64-append batch.
+ */
+const SEEK_LIMIT = 4096
 
 export interface RawWriterOptions {
   readonly filename: string
@@ -158,7 +161,7 @@ export const makeRawWriter = (
         const plan = planBatch(requests, loadSnapshot(streamIds, eventIds), recordedAt)
         if (plan.rows.length > 0) insertSync(plan.rows)
         commit.run()
-        return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length }
+        return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length, rows: plan.rows }
       } catch (cause) {
         if (db.inTransaction) rollback.run()
         throw cause

@@ -245,6 +245,7 @@ export const make = (
       head,
       streamVersion,
       stats,
+      tailFromCommits: true,
       externalCommits: Stream.never,
       announce: () => Effect.void
     }

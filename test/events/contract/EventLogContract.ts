@@ -288,6 +288,43 @@ export const eventLogContract = (
         ))
     }
 
+    it.live.prop(
+      "several subscribers from random positions during concurrent appends each see exactly readAll from their start",
+      [fc.array(fc.integer({ min: 1, max: 45 }), { minLength: 2, maxLength: 6 }), fc.integer({ min: 1, max: 9 })],
+      ([starts, pageSize]) =>
+        withFresh((log) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 20; i++) yield* log.append(streamOf(`pre${i % 2}`), "any", [sampleEvent(i)])
+            const sizes = Array.from({ length: 12 }, (_, i) => i % 3 === 0 ? 2 : 1)
+            const total = 20 + writers * sizes.reduce((a, b) => a + b, 0)
+            const froms = starts.map((from) => Math.min(from, total))
+            // Started one after another while the writers run: some catch up, some join at the head.
+            const subscribers = yield* Effect.forEach(froms, (from, k) =>
+              Effect.fork(Effect.zipRight(
+                Effect.sleep(`${k * 3} millis`),
+                log.subscribeRaw(from, { pageSize }).pipe(Stream.take(total - from + 1), Stream.runCollect)
+              )))
+            yield* Effect.all(
+              Array.from({ length: writers }, (_, w) =>
+                Effect.forEach(sizes, (size, i) =>
+                  Effect.zipRight(
+                    Effect.sleep(`${i % 4} millis`),
+                    log.append(streamOf(`tail${w}`), "any", Array.from({ length: size }, (_, j) => sampleEvent(i * 2 + j)))
+                  ), { discard: true })),
+              { concurrency: "unbounded", discard: true }
+            )
+            const all = yield* collectAll(log)
+            for (const [k, fiber] of subscribers.entries()) {
+              const seen = Chunk.toReadonlyArray(yield* Fiber.join(fiber).pipe(Effect.timeout("20 seconds")))
+              const expected = all.filter((e) => e.position >= froms[k]!)
+              expect(all.length).toBe(total)
+              expect(eventsFrom(seen)).toEqual(eventsFrom(expected))
+            }
+          })
+        ),
+      { fastCheck: { numRuns: Math.max(3, Math.round(numRuns / 3)) } }
+    )
+
     it.live("a subscriber waiting at the head sees nothing until an append, then exactly it", () =>
       withFresh((log) =>
         Effect.gen(function*() {

@@ -1,0 +1,74 @@
+/**
+ * Live subscribers on SQLite share the rows of each local commit instead of each querying storage; one that
+ * falls behind or sees a gap (another process's commit) reads storage and rejoins without skips or repeats.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Fiber, Layer, Stream } from "effect"
+import { makeEventLog } from "../../src/events/EventLogCore.ts"
+import { defaultEventLogOptions } from "../../src/events/EventLogOptions.ts"
+import type { LogStorage } from "../../src/events/LogStorage.ts"
+import * as SqliteLogStorage from "../../src/events/sqlite/SqliteLogStorage.ts"
+import { sampleEvent } from "../support/Events.ts"
+import { sqliteDatabaseLayer, tempSqliteFile } from "../support/Sqlite.ts"
+import { collectAll, eventsFrom, streamOf } from "./contract/helpers.ts"
+
+/** A log over SQLite storage on `file` whose readAll calls are counted; each call is a separate "process". */
+const openLog = (file: string, counter: { reads: number }) =>
+  Effect.gen(function*() {
+    const context = yield* Layer.build(sqliteDatabaseLayer(file, "NORMAL"))
+    const storage = yield* SqliteLogStorage.make().pipe(Effect.provide(context))
+    const counted: LogStorage = {
+      ...storage,
+      readAll: (from, limit) => Effect.zipRight(Effect.sync(() => counter.reads++), storage.readAll(from, limit))
+    }
+    return yield* makeEventLog(counted, { ...defaultEventLogOptions, pollInterval: Duration.millis(50) })
+  })
+
+const collect = <A, E>(stream: Stream.Stream<A, E>, n: number) =>
+  Effect.fork(stream.pipe(Stream.take(n), Stream.runCollect, Effect.map(Chunk.toReadonlyArray)))
+
+describe("shared live tail (SQLite)", () => {
+  it.live("caught-up subscribers get each commit without querying storage", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const counter = { reads: 0 }
+      const log = yield* openLog(yield* tempSqliteFile, counter)
+      const subscribers = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => i), () =>
+        collect(log.subscribeRaw(1), 40))
+      yield* Effect.sleep(Duration.millis(20))
+      const before = counter.reads
+      for (let i = 0; i < 40; i++) yield* log.append(streamOf("s"), "any", [sampleEvent(i)])
+      const all = yield* collectAll(log)
+      for (const fiber of subscribers) {
+        expect(eventsFrom(yield* Fiber.join(fiber).pipe(Effect.timeout("10 seconds")))).toEqual(eventsFrom(all))
+      }
+      // 8 subscribers × 40 commits would be 320 queries without sharing; allow for the odd poll.
+      expect(counter.reads - before).toBeLessThan(20)
+    })))
+
+  it.live("a subscriber too slow for the shared tail catches up from storage without skips or repeats", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })
+      const slow = yield* collect(log.subscribeRaw(1).pipe(Stream.tap(() => Effect.sleep(Duration.millis(1)))), 300)
+      const fast = yield* collect(log.subscribeRaw(1), 300)
+      yield* Effect.sleep(Duration.millis(20))
+      for (let i = 0; i < 300; i++) yield* log.append(streamOf(`s${i % 5}`), "any", [sampleEvent(i)])
+      const all = eventsFrom(yield* collectAll(log))
+      expect(eventsFrom((yield* Fiber.join(fast)))).toEqual(all)
+      expect(eventsFrom((yield* Fiber.join(slow).pipe(Effect.timeout("20 seconds"))))).toEqual(all)
+    })))
+
+  it.live("commits of another process in between are read from storage, in order", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      const local = yield* openLog(file, { reads: 0 })
+      const other = yield* openLog(file, { reads: 0 })
+      const subscriber = yield* collect(local.subscribeRaw(1), 60)
+      yield* Effect.sleep(Duration.millis(20))
+      for (let i = 0; i < 30; i++) {
+        yield* (i % 3 === 0 ? other : local).append(streamOf("mixed"), "any", [sampleEvent(i)])
+        yield* local.append(streamOf(`l${i % 2}`), "any", [sampleEvent(100 + i)])
+      }
+      const all = eventsFrom(yield* collectAll(local))
+      expect(eventsFrom((yield* Fiber.join(subscriber).pipe(Effect.timeout("10 seconds"))))).toEqual(all)
+    })))
+})
