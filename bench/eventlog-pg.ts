@@ -4,6 +4,7 @@
  *   (a) single-event appends, one per transaction        target >= 0.8x raw (raw: one autocommit INSERT)
  *   (b) 100 events per append                             target >= 0.8x raw (raw: one multi-row INSERT)
  *   (c) 64 fibres appending single events (group commit) target >= 5x raw one-per-transaction
+ * Raw and Tau run in alternating slices (see `interleaved`) so that load drifting on a shared machine hits both.
  * Needs TAU_TEST_DATABASE_URL (or TAU_BENCH_DATABASE_URL); creates and drops its own databases.
  * Run: npm run bench:pg   (or: node --import tsx bench/eventlog-pg.ts [scale])
  */
@@ -60,82 +61,127 @@ const migrate = async (url: string) => {
   await rt.dispose()
 }
 
-const raw = (url: string) =>
-  withDatabase(async (dbUrl) => {
-    void url
-    await migrate(dbUrl)
-    const client = new pg.Client({ connectionString: dbUrl })
-    await client.connect()
-    const row = rawRowMaker(() => new Date())
-    const insertOne = {
-      name: "insert-one",
-      text: `INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
-    }
-    for (let i = 0; i < 100; i++) await client.query({ ...insertOne, values: [...row("warm", i)] })
-    let start = performance.now()
-    for (let i = 0; i < SINGLE; i++) await client.query({ ...insertOne, values: [...row(`session-${i % 100}`, i)] })
-    const single = (SINGLE / (performance.now() - start)) * 1000
-
-    const multi = `INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES ` +
-      Array.from({ length: 100 }, (_, r) => `(${Array.from({ length: 9 }, (_, c) => `$${r * 9 + c + 1}`).join(",")})`).join(",")
-    start = performance.now()
-    for (let b = 0; b < BATCHES; b++) {
-      const values: Array<unknown> = []
-      for (let i = 0; i < 100; i++) values.push(...row(`batch-${b}`, i))
-      await client.query({ name: "insert-100", text: multi, values })
-    }
-    const batched = ((BATCHES * 100) / (performance.now() - start)) * 1000
-    await client.end()
-    return { single, batched }
-  })
-
-const tau = (counts: { single: number; batches: number; perFibre: number }) =>
-  withDatabase(async (url) => {
-    const rt = tauRuntime(url)
-    const result = await rt.runPromise(Effect.gen(function*() {
-      const log = yield* EventLog
-      const versions = new Map<string, number>()
-      let start = performance.now()
-      for (let i = 0; i < counts.single; i++) {
-        const stream = `session-${i % 100}`
-        const expected = versions.get(stream) ?? 0
-        const r = yield* log.append(StreamId.make(stream), expected === 0 ? "no_stream" : StreamVersion.make(expected), [benchEvent(i)])
-        versions.set(stream, r.streamVersion)
-      }
-      const single = (counts.single / (performance.now() - start)) * 1000
-
-      const events = Array.from({ length: 100 }, (_, i) => benchEvent(i))
-      start = performance.now()
-      for (let b = 0; b < counts.batches; b++) yield* log.append(StreamId.make(`batch-${b}`), "no_stream", events)
-      const batched = ((counts.batches * 100) / (performance.now() - start)) * 1000
-
-      start = performance.now()
-      yield* Effect.forEach(Array.from({ length: FIBRES }, (_, f) => f), (f) =>
-        Effect.gen(function*() {
-          let version = 0
-          for (let i = 0; i < counts.perFibre; i++) {
-            const r = yield* log.append(StreamId.make(`fibre-${f}`), version === 0 ? "no_stream" : StreamVersion.make(version), [benchEvent(i)])
-            version = r.streamVersion
-          }
-        }), { concurrency: "unbounded", discard: true })
-      const concurrent = ((FIBRES * counts.perFibre) / (performance.now() - start)) * 1000
-      return { single, batched, concurrent }
-    }))
-    await rt.dispose()
-    return result
-  })
-
-const main = async () => {
-  await tau({ single: 200, batches: 10, perFibre: 5 }) // warm-up
-  const r = await raw(baseUrl)
-  const t = await tau({ single: SINGLE, batches: BATCHES, perFibre: PER_FIBRE })
-  console.log(`PostgreSQL appends (scale ${scale}); rates in events/s`)
-  report("(e-a) single-event appends, 1 per transaction", "events/s", t.single, r.single, 0.8,
-    "raw = one autocommit INSERT")
-  report("(e-b) 100 events per append", "events/s", t.batched, r.batched, 0.8, "raw = one 100-row INSERT")
-  report(`(e-c) ${FIBRES} fibres, single-event appends (group commit)`, "events/s", t.concurrent, r.single, 5,
-    "raw = one event per transaction")
-  writeResults("eventlog-pg")
+/** Elapsed milliseconds per side, summed over slices. */
+interface Clock {
+  raw: number
+  tau: number
 }
 
-await main()
+/**
+ * Both sides run in slices that alternate (raw, Tau, Tau, raw, …) on two databases open side by side, and each
+ * rate is its side's work over its summed time: the machine is shared, and load that drifts over a run would
+ * otherwise land on whichever side ran later. The work per side is unchanged.
+ */
+const interleaved = async (
+  slices: number,
+  rawSlice: (slice: number) => Promise<void>,
+  tauSlice: (slice: number) => Promise<void>
+): Promise<Clock> => {
+  const clock: Clock = { raw: 0, tau: 0 }
+  const timed = async (side: keyof Clock, f: () => Promise<void>) => {
+    const start = performance.now()
+    await f()
+    clock[side] += performance.now() - start
+  }
+  for (let s = 0; s < slices; s++) {
+    if (s % 2 === 0) {
+      await timed("raw", () => rawSlice(s))
+      await timed("tau", () => tauSlice(s))
+    } else {
+      await timed("tau", () => tauSlice(s))
+      await timed("raw", () => rawSlice(s))
+    }
+  }
+  return clock
+}
+
+const SLICES = 10
+
+const main = () =>
+  withDatabase((rawUrl) =>
+    withDatabase(async (tauUrl) => {
+      await migrate(rawUrl)
+      const client = new pg.Client({ connectionString: rawUrl })
+      await client.connect()
+      const rt = tauRuntime(tauUrl)
+      const log = await rt.runPromise(EventLog)
+      try {
+        const row = rawRowMaker(() => new Date())
+        const insertOne = {
+          name: "insert-one",
+          text: `INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`
+        }
+        const multi = `INSERT INTO tau_events (${EVENT_COLUMNS}) VALUES ` +
+          Array.from({ length: 100 }, (_, r) => `(${Array.from({ length: 9 }, (_, c) => `$${r * 9 + c + 1}`).join(",")})`).join(",")
+        const versions = new Map<string, number>()
+        const tauSingle = (stream: string, i: number) =>
+          Effect.gen(function*() {
+            const expected = versions.get(stream) ?? 0
+            const r = yield* log.append(StreamId.make(stream), expected === 0 ? "no_stream" : StreamVersion.make(expected), [benchEvent(i)])
+            versions.set(stream, r.streamVersion)
+          })
+
+        // Warm-up on both databases (connections, plans, JIT), untimed.
+        for (let i = 0; i < 100; i++) await client.query({ ...insertOne, values: [...row("warm", i)] })
+        await rt.runPromise(Effect.forEach(Array.from({ length: 100 }, (_, i) => i), (i) => tauSingle("warm", i), { discard: true }))
+
+        const perSlice = Math.ceil(SINGLE / SLICES)
+        const single = await interleaved(SLICES, async (s) => {
+          for (let i = s * perSlice; i < (s + 1) * perSlice; i++) {
+            await client.query({ ...insertOne, values: [...row(`session-${i % 100}`, i)] })
+          }
+        }, (s) =>
+          rt.runPromise(Effect.gen(function*() {
+            for (let i = s * perSlice; i < (s + 1) * perSlice; i++) yield* tauSingle(`session-${i % 100}`, i)
+          })))
+
+        const batchesPerSlice = Math.ceil(BATCHES / SLICES)
+        const events = Array.from({ length: 100 }, (_, i) => benchEvent(i))
+        const batched = await interleaved(SLICES, async (s) => {
+          for (let b = s * batchesPerSlice; b < (s + 1) * batchesPerSlice; b++) {
+            const values: Array<unknown> = []
+            for (let i = 0; i < 100; i++) values.push(...row(`batch-${b}`, i))
+            await client.query({ name: "insert-100", text: multi, values })
+          }
+        }, (s) =>
+          rt.runPromise(Effect.gen(function*() {
+            for (let b = s * batchesPerSlice; b < (s + 1) * batchesPerSlice; b++) {
+              yield* log.append(StreamId.make(`batch-${b}`), "no_stream", events)
+            }
+          })))
+
+        // (e-c) is judged against raw single inserts, measured again alongside it.
+        const fibreSlice = Math.ceil(PER_FIBRE / SLICES)
+        const rawPerSlice = Math.ceil(SINGLE / SLICES)
+        let rawCount = 0
+        const concurrent = await interleaved(SLICES, async () => {
+          for (let i = 0; i < rawPerSlice; i++, rawCount++) {
+            await client.query({ ...insertOne, values: [...row(`single-${rawCount % 100}`, rawCount)] })
+          }
+        }, (s) =>
+          rt.runPromise(Effect.forEach(Array.from({ length: FIBRES }, (_, f) => f), (f) =>
+            Effect.gen(function*() {
+              for (let i = s * fibreSlice; i < (s + 1) * fibreSlice; i++) yield* tauSingle(`fibre-${f}`, i)
+            }), { concurrency: "unbounded", discard: true })))
+
+        const rate = (count: number, ms: number) => (count / ms) * 1000
+        return {
+          single: { tau: rate(perSlice * SLICES, single.tau), raw: rate(perSlice * SLICES, single.raw) },
+          batched: { tau: rate(batchesPerSlice * SLICES * 100, batched.tau), raw: rate(batchesPerSlice * SLICES * 100, batched.raw) },
+          concurrent: { tau: rate(FIBRES * fibreSlice * SLICES, concurrent.tau), raw: rate(rawPerSlice * SLICES, concurrent.raw) }
+        }
+      } finally {
+        await client.end()
+        await rt.dispose()
+      }
+    })
+  )
+
+const r = await main()
+console.log(`PostgreSQL appends (scale ${scale}); rates in events/s; raw and Tau slices interleaved`)
+report("(e-a) single-event appends, 1 per transaction", "events/s", r.single.tau, r.single.raw, 0.8,
+  "raw = one autocommit INSERT")
+report("(e-b) 100 events per append", "events/s", r.batched.tau, r.batched.raw, 0.8, "raw = one 100-row INSERT")
+report(`(e-c) ${FIBRES} fibres, single-event appends (group commit)`, "events/s", r.concurrent.tau, r.concurrent.raw, 5,
+  "raw = one event per transaction")
+writeResults("eventlog-pg")
