@@ -33,6 +33,8 @@ import { LiveEvaluator } from "./LiveEvaluator.ts"
 import { rewardEventId } from "./RewardEventId.ts"
 
 const pageSize = 1000
+/** Most positions a restart may replay without finding a trigger (see processRows). */
+const CHECKPOINT_EVERY = 1000
 
 const retrySchedule = Schedule.exponential("200 millis").pipe(
   Schedule.either(Schedule.spaced("30 seconds")),
@@ -109,19 +111,21 @@ const make = Effect.gen(function*() {
         ))
     )
 
+  /** Scores the session `row` triggers, if any; true when it stored a reward (and moved the checkpoint). */
   const handle = (row: RecordedEvent) =>
     Effect.gen(function*() {
       const decoded = decodeRecorded(row)
       if (Either.isLeft(decoded)) {
-        return yield* Effect.logWarning(`reward actor: cannot decode event at ${row.position}; skipped`, decoded.left.message)
+        yield* Effect.logWarning(`reward actor: cannot decode event at ${row.position}; skipped`, decoded.left.message)
+        return false
       }
       const event = decoded.right.event
       const id = "sessionId" in event ? event.sessionId : undefined
-      if (id === undefined) return
+      if (id === undefined) return false
       const sessionId = SessionId.make(id)
       const known = scored.byId.get(sessionId)
       const ending = endingTags.has(event._tag)
-      if (ending ? known !== undefined : known === undefined || known.lastTrigger >= row.position) return
+      if (ending ? known !== undefined : known === undefined || known.lastTrigger >= row.position) return false
       const events = (yield* log.readStream(sessionStream(sessionId))).filter((e) => e.position <= row.position)
       let baseline: ComparableBaseline
       let state: ScoredSessionState
@@ -157,20 +161,31 @@ const make = Effect.gen(function*() {
         advanceCheckpoint(checkpoint, row.position)
       )).pipe(withSql)
       scored.add(state)
+      return true
     })
 
-  /** Handles the triggers among `rows` (ascending) past the cursor, then moves the checkpoint to the last row. */
+  /**
+   * Handles the triggers among `rows` (ascending) past the cursor, then moves the cursor to the last row. The
+   * stored checkpoint moves with every trigger (in the trigger's transaction); pages without one only move it
+   * every CHECKPOINT_EVERY positions, as replaying them after a restart does nothing.
+   */
+  let persisted = yield* SubscriptionRef.get(cursor)
   const processRows = (rows: ReadonlyArray<RecordedEvent>) =>
     Effect.gen(function*() {
       let position = yield* SubscriptionRef.get(cursor)
       const start = position
       for (const row of rows) {
         if (row.position <= position) continue
-        if (row.streamId.startsWith("session-") && isRewardTrigger(row.type)) yield* handle(row)
+        if (row.streamId.startsWith("session-") && isRewardTrigger(row.type) && (yield* handle(row))) {
+          persisted = row.position
+        }
         position = row.position
       }
       if (position > start) {
-        yield* withSql(advanceCheckpoint(checkpoint, position))
+        if (position - persisted >= CHECKPOINT_EVERY) {
+          yield* withSql(advanceCheckpoint(checkpoint, position))
+          persisted = position
+        }
         yield* SubscriptionRef.set(cursor, position)
       }
     })
