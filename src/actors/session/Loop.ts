@@ -8,7 +8,7 @@ import { Clock, Effect, Either, Option, Ref, Stream } from "effect"
 import { resolve } from "node:path"
 import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { LanguageModelError } from "../../agent/llm/Errors.ts"
-import { estimateTextTokens } from "../../agent/llm/Tokens.ts"
+import { estimateToolTokens } from "../../agent/llm/Tokens.ts"
 import type { AttemptFailure, ModelResponse, ToolSpec } from "../../agent/llm/Types.ts"
 import { ModelRequest } from "../../agent/llm/Types.ts"
 import type { Safety } from "../../agent/safety/Safety.ts"
@@ -93,18 +93,20 @@ export const runLoop = (
   Effect.gen(function*() {
     const { model, safety, settings, tools } = services
     const specs = (yield* tools.specs).map(toModelSpec)
-    const toolsTokens = specs.length === 0 ? 0 : estimateTextTokens(JSON.stringify(specs))
+    const toolsTokens = estimateToolTokens(specs)
     const turnStarted = yield* Ref.make(yield* Clock.currentTimeMillis)
     const elapsed = Effect.zipWith(Clock.currentTimeMillis, Ref.get(turnStarted), (now, start) => now - start)
 
     const callModel = (state: SessionState) =>
       Effect.gen(function*() {
         const started = state.started!
+        // Built from the folded (already validated) transcript and the registry's specs: not validated again,
+        // which also keeps `specs` the same array across the run's calls (its token estimate is memoised).
         const request = new ModelRequest({
           messages: messagesOf(state.systemPrompt, state.transcript),
           tools: specs,
           model: started.model
-        })
+        }, { disableValidation: true })
         const failures = yield* Ref.make<ReadonlyArray<AttemptRecord>>([])
         const options = {
           onAttemptFailed: (failure: AttemptFailure) => Ref.update(failures, (fs) => [...fs, attemptOf(failure)])
@@ -209,7 +211,7 @@ export const runLoop = (
       switch (state.status) {
         case "ready": {
           yield* Ref.set(turnStarted, yield* Clock.currentTimeMillis)
-          const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }), stream)
+          const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }, { disableValidation: true }), stream)
           yield* actor.execute(
             SessionCommand.BeginTurn({ toolsOffered: specs.map((s) => s.name), toolsTokens, params }),
             emit

@@ -15,12 +15,22 @@ export const estimateMessageTokens = (message: ChatMessage): number => {
   return perMessageOverhead + estimateTextTokens(message.content) + calls
 }
 
+/** A session offers the same tool array to every call of a run: its (JSON-sized) estimate is computed once. */
+const toolTokens = new WeakMap<ReadonlyArray<ToolSpec>, number>()
+
+export const estimateToolTokens = (tools: ReadonlyArray<ToolSpec>): number => {
+  if (tools.length === 0) return 0
+  const known = toolTokens.get(tools)
+  if (known !== undefined) return known
+  const tokens = estimateTextTokens(JSON.stringify(tools))
+  toolTokens.set(tools, tokens)
+  return tokens
+}
+
 export const estimatePromptTokens = (
   messages: ReadonlyArray<ChatMessage>,
   tools: ReadonlyArray<ToolSpec> = []
-): number =>
-  messages.reduce((n, m) => n + estimateMessageTokens(m), 0) +
-  (tools.length === 0 ? 0 : estimateTextTokens(JSON.stringify(tools)))
+): number => messages.reduce((n, m) => n + estimateMessageTokens(m), 0) + estimateToolTokens(tools)
 
 /** What a request may consume: its prompt plus the completion it allows (as providers count it against TPM). */
 export const estimateRequestTokens = (request: ModelRequest): number =>
