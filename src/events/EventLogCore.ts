@@ -2,7 +2,7 @@
  * The backend-independent event log: group commit, append planning, encoding/decoding and
  * catch-up-then-live subscriptions (Subscription.ts), on top of a LogStorage.
  */
-import { Cause, Chunk, Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Option, PubSub, Queue, Stream, Tracer } from "effect"
+import { Cause, Chunk, Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Option, PubSub, Stream, Tracer } from "effect"
 import type { Scope } from "effect"
 import { newEventId } from "../domain/Ids.ts"
 import type { StreamId } from "../domain/Ids.ts"
@@ -21,7 +21,8 @@ import type { TauEvent } from "./TauEvent.ts"
 
 interface Pending {
   readonly request: AppendRequest
-  readonly done: Deferred.Deferred<AppendResult, AppendError>
+  /** Settles the caller; cleared when the caller is interrupted while waiting. */
+  settle: ((exit: Exit.Exit<AppendResult, AppendError>) => void) | undefined
 }
 
 /**
@@ -88,7 +89,37 @@ export const makeEventLog = (
   options: EventLogOptions
 ): Effect.Effect<EventLogService, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), Queue.shutdown)
+    // Appends waiting for the writer, oldest first. A plain array and callbacks rather than Queue + Deferred:
+    // the hand-off is paid by every append under contention.
+    let queue: Array<Pending> = []
+    let wakeWriter: (() => void) | undefined
+    const enqueue = (pending: Pending) => {
+      queue.push(pending)
+      const wake = wakeWriter
+      if (wake !== undefined) {
+        wakeWriter = undefined
+        wake()
+      }
+    }
+    const takeUpTo = (n: number): Array<Pending> => {
+      const taken = queue.length <= n ? queue : queue.slice(0, n)
+      queue = queue.length <= n ? [] : queue.slice(n)
+      return taken
+    }
+    const takeFirst: Effect.Effect<Pending> = Effect.suspend(() =>
+      queue.length > 0
+        ? Effect.succeed(queue.shift()!)
+        : Effect.zipRight(
+          Effect.async<void>((resume) => {
+            const wake = () => resume(Effect.void)
+            wakeWriter = wake
+            return Effect.sync(() => {
+              if (wakeWriter === wake) wakeWriter = undefined
+            })
+          }),
+          takeFirst
+        )
+    )
     /** A notice after each local commit; subscribers wait on it (Subscription.ts). */
     const commits = yield* Effect.acquireRelease(PubSub.sliding<CommitNotice>(NOTICE_CAPACITY), PubSub.shutdown)
     const listeners = { count: 0 }
@@ -133,16 +164,13 @@ export const makeEventLog = (
       Effect.sync(() => {
         for (let i = 0; i < batch.length; i++) {
           const outcome = outcomes[i]!
-          Deferred.unsafeDone(
-            batch[i]!.done,
-            outcome._tag === "Success" ? Exit.succeed(outcome.result) : Exit.fail(outcome.error)
-          )
+          batch[i]!.settle?.(outcome._tag === "Success" ? Exit.succeed(outcome.result) : Exit.fail(outcome.error))
         }
       })
 
     const failAll = (batch: ReadonlyArray<Pending>, error: EventLogError) =>
       Effect.sync(() => {
-        for (const pending of batch) Deferred.unsafeDone(pending.done, Exit.fail(error))
+        for (const pending of batch) pending.settle?.(Exit.fail(error))
       })
 
     const closedError = () => new EventLogError({ method: "append", reason: "closed", message: "the event log was closed" })
@@ -158,7 +186,7 @@ export const makeEventLog = (
       const deadline = (yield* Clock.currentTimeMillis) + ADAPTIVE_WAIT_MS
       for (let i = 0; i < ADAPTIVE_MAX_YIELDS; i++) {
         yield* Effect.yieldNow()
-        if ((yield* Queue.size(queue)) >= target || (yield* Clock.currentTimeMillis) >= deadline) return
+        if (queue.length >= target || (yield* Clock.currentTimeMillis) >= deadline) return
       }
     })
     const windowed = Duration.toMillis(options.groupCommitWindow) > 0
@@ -167,8 +195,7 @@ export const makeEventLog = (
     const commitBatch = (first: Pending) =>
       Effect.gen(function*() {
         yield* linger
-        const rest = yield* Queue.takeUpTo(queue, options.maxBatch - 1)
-        const batch = [first, ...rest]
+        const batch = [first, ...takeUpTo(options.maxBatch - 1)]
         lastBatchSize = batch.length
         const exit = yield* Effect.exit(commit(batch.map((p) => p.request)))
         yield* Exit.isSuccess(exit) ? complete(batch, exit.value) : failAll(batch, batchError(exit.cause))
@@ -198,7 +225,7 @@ export const makeEventLog = (
     // A batch once taken is always settled: closing the log waits for the commit in flight (so no caller is
     // told "closed" about an append that was in fact committed), and appends still queued fail with "closed"
     // instead of waiting forever. Registered before the fork, so it runs after the writer has stopped.
-    const writerLoop = Effect.flatMap(Queue.take(queue), (first) =>
+    const writerLoop = Effect.flatMap(takeFirst, (first) =>
       Effect.uninterruptibleMask((restore) => {
         writerBusy = true
         return restore(awaitDirectIdle).pipe(
@@ -210,10 +237,7 @@ export const makeEventLog = (
         )
       }))
     yield* Effect.addFinalizer(() =>
-      awaitDirectIdle.pipe(
-        Effect.zipRight(Queue.takeAll(queue)),
-        Effect.flatMap((rest) => failAll(Chunk.toReadonlyArray(rest), closedError()))
-      )
+      Effect.zipRight(awaitDirectIdle, Effect.suspend(() => failAll(takeUpTo(Number.POSITIVE_INFINITY), closedError())))
     )
     yield* Effect.forkScoped(Effect.forever(writerLoop))
     // Runs first on close: no append commits directly once the log is closing.
@@ -224,8 +248,15 @@ export const makeEventLog = (
     )
 
     const submit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      Effect.flatMap(Deferred.make<AppendResult, AppendError>(), (done) =>
-        Effect.zipRight(Queue.offer(queue, { request, done }), Deferred.await(done)))
+      Effect.async<AppendResult, AppendError>((resume) => {
+        if (closed) return resume(Effect.fail(closedError()))
+        const pending: Pending = { request, settle: resume }
+        enqueue(pending)
+        // Interrupted while waiting: the append may still commit, but nobody is left to tell.
+        return Effect.sync(() => {
+          pending.settle = undefined
+        })
+      })
 
     const commitDirect = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
       Effect.uninterruptible(Effect.suspend(() => {
@@ -250,7 +281,7 @@ export const makeEventLog = (
       return Effect.map(Effect.yieldNow(), () => {
         arriving--
         return arriving === 0 && !writerBusy && !directInFlight && !closed &&
-          Option.getOrElse(queue.unsafeSize(), () => 0) <= 0
+          queue.length === 0
       })
     }))
 
@@ -264,16 +295,15 @@ export const makeEventLog = (
 
     const appendEncodedBatch: EventLogService["appendEncodedBatch"] = (requests) =>
       Effect.gen(function*() {
-        const pending: Array<Pending> = []
         const results: Array<Deferred.Deferred<AppendResult, AppendError>> = []
         for (const request of requests) {
           const done = yield* Deferred.make<AppendResult, AppendError>()
           const invalid = invalidEncoded(request.events)
-          if (invalid === undefined) pending.push({ request, done })
-          else yield* Deferred.fail(done, invalid)
+          if (invalid !== undefined) Deferred.unsafeDone(done, Exit.fail(invalid))
+          else if (closed) Deferred.unsafeDone(done, Exit.fail(closedError()))
+          else enqueue({ request, settle: (exit) => Deferred.unsafeDone(done, exit) })
           results.push(done)
         }
-        yield* Queue.offerAll(queue, pending)
         return yield* Effect.forEach(results, (done) => Effect.either(Deferred.await(done)))
       })
 
