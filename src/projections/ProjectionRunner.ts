@@ -22,7 +22,7 @@ import {
 import { ProjectionNotFound, ProjectionStatus } from "./Projection.ts"
 import type { Projection, ProjectionState } from "./Projection.ts"
 import { processGroupPage } from "./ProjectionPage.ts"
-import type { PageMember, PageOutcome } from "./ProjectionPage.ts"
+import type { CheckpointMoved, PageMember, PageOutcome } from "./ProjectionPage.ts"
 import { RegisteredProjections } from "./projections.ts"
 
 export const ProjectionRunnerConfig = Config.all({
@@ -109,17 +109,16 @@ const make = Effect.gen(function*() {
       Effect.flatMap(([outcome]) => settle(slot, outcome!))
     )
 
-  /** Records a member's page outcome in this process; a moved checkpoint is re-prepared. Returns its position. */
+  const logMoved = (slot: Slot, moved: CheckpointMoved) =>
+    Effect.logInfo(`projection checkpoint moved (${moved.reason}) by another processor; continuing from it`).pipe(
+      Effect.annotateLogs({ projection: slot.projection.name })
+    )
+
+  /** Records a page outcome of `slot` alone; a moved checkpoint is re-prepared. Returns its position. */
   const settle = (slot: Slot, outcome: PageOutcome) =>
     Either.match(outcome, {
       onRight: (result) => Effect.as(SubscriptionRef.set(slot.checkpoint, result.position), result.position),
-      onLeft: (moved) =>
-        Effect.zipRight(
-          Effect.logInfo(`projection checkpoint moved (${moved.reason}) by another processor; continuing from it`).pipe(
-            Effect.annotateLogs({ projection: slot.projection.name })
-          ),
-          prepare(slot)
-        )
+      onLeft: (moved) => Effect.zipRight(logMoved(slot, moved), prepare(slot))
     })
 
   /** Applies `slot` alone from its checkpoint up to `target` (at least). Caller holds the slot's lock. */
@@ -167,7 +166,8 @@ const make = Effect.gen(function*() {
     locked.reduceRight((inner, slot) => slot.lock.withPermits(1)(inner), self)
 
   /** Applies one page to every member. Runs under `group`. */
-  const pipelinePage = (rows: ReadonlyArray<RecordedEvent>) => {
+  const pipelinePage = (rows: ReadonlyArray<RecordedEvent>) => Effect.suspend(() => {
+    // Read under `group`: membership may have changed while this page waited for it.
     const current = slots.filter((s) => members.has(s))
     const last = rows[rows.length - 1]!.position
     if (current.length === 0) return Effect.sync(() => void (pipelineAt = last))
@@ -184,13 +184,20 @@ const make = Effect.gen(function*() {
         for (let i = 0; i < current.length; i++) {
           const slot = current[i]!
           const outcome = outcomes[i]!
-          yield* settle(slot, outcome)
-          if (Either.isLeft(outcome)) yield* fill(slot, last)
+          if (Either.isRight(outcome)) {
+            yield* SubscriptionRef.set(slot.checkpoint, outcome.right.position)
+            continue
+          }
+          // Only this member leaves: it re-prepares (rebuilding if another version reset it) and joins again.
+          yield* logMoved(slot, outcome.left)
+          members.delete(slot)
+          yield* Ref.set(slot.state, "catching-up")
+          yield* FiberMap.run(joins, slot.projection.name, joinLoop(slot))
         }
         pipelineAt = last
       })
     )
-  }
+  })
 
   const follow = Effect.suspend(() =>
     log.subscribeRaw(pipelineAt + 1, { pageSize }).pipe(
@@ -236,7 +243,7 @@ const make = Effect.gen(function*() {
       }))
     }))
 
-  const joinLoop = (slot: Slot) =>
+  const joinLoop = (slot: Slot): Effect.Effect<void> =>
     join(slot).pipe(
       Effect.sandbox,
       Effect.tapError((cause) => Effect.logError("projection loop failed; retrying", cause)),

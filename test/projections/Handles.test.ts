@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Arbitrary, Effect, FastCheck as fc } from "effect"
+import type { Schema } from "effect"
 import { EventId, Position, StreamId, StreamVersion } from "../../src/domain/Ids.ts"
 import type { Envelope } from "../../src/events/Envelope.ts"
 import { TauEvent } from "../../src/events/TauEvent.ts"
@@ -51,7 +52,7 @@ describe("Projection.handles", () => {
         if (projection.handles === undefined) continue
         for (const member of TauEvent.members) {
           if (handlesType(projection, member._tag)) continue
-          for (const event of fc.sample(Arbitrary.make(member), 3)) {
+          for (const event of fc.sample(Arbitrary.make(member as unknown as Schema.Schema<TauEvent, unknown>), 3)) {
             for (const [i, streamId] of streams.entries()) {
               const envelope: Envelope<TauEvent> = {
                 position: Position.make(100 + i),

@@ -70,8 +70,8 @@ const fold = (projection: Projection, poison: string | undefined) =>
 
 const streamIds = ["session-a", "session-b", "memory-m1", "cortex", "misc-1"]
 
-const within = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.timeoutFail(self, { duration: "20 seconds", onTimeout: () => new Error("timed out waiting for projections") })
+const within = <A, E, R>(self: Effect.Effect<A, E, R>, what = "projections") =>
+  Effect.timeoutFail(self, { duration: "20 seconds", onTimeout: () => new Error(`timed out waiting for ${what}`) })
 
 const suite = (backend: Backend, numRuns: number) => {
   it.scopedLive.prop(
@@ -206,18 +206,22 @@ const suite = (backend: Backend, numRuns: number) => {
         const sql = yield* SqlClient.SqlClient
         const runner = yield* ProjectionRunner
         yield* appendMessages(6, 0)
-        yield* within(runner.waitFor(6))
+        yield* within(runner.waitFor(6), "position 6")
         // Another process ran a different version of "moved": this one must rebuild it, and leave "steady" alone.
         yield* sql`UPDATE tau_projection_checkpoints SET version = 7 WHERE name = 'moved'`
         yield* appendMessages(4, 6)
         yield* within(Effect.repeat(table("moved"), {
           until: (rows) => rows.reduce((n, r) => n + r.n, 0) === 10,
           schedule: Schedule.spaced("20 millis")
-        }))
-        yield* within(runner.waitFor(10))
+        }), "the moved table")
+        yield* within(runner.waitFor(10), "position 10")
         assert.deepStrictEqual(yield* table("moved"), yield* fold(moved, undefined))
         assert.deepStrictEqual(yield* table("steady"), yield* fold(steady, undefined))
         assert.strictEqual(yield* Ref.get(applied), 10)
+        yield* within(Effect.repeat(runner.status(), {
+          until: (all) => all.every((s) => s.state === "live"),
+          schedule: Schedule.spaced("10 millis")
+        }))
         const status = yield* runner.status()
         assert.deepStrictEqual(status.map((s) => [s.name, s.position, s.state]), [["steady", 10, "live"], ["moved", 10, "live"]])
       }).pipe(Effect.provide(world(database(), [steady, moved], { live: true, pageSize: 3 })))
