@@ -2,13 +2,17 @@
  * `tau_append_fast` (migration 0005) against `tau_append` (0004) on the same database state: every random batch
  * is first run through `tau_append` in a transaction that is rolled back, then through `tau_append_fast` for real;
  * the returned rows, the rows written and the head must be identical. The generator mixes fresh ids (the
- * one-statement path) with reused ids and repeated streams (the delegated path), and the test requires both
- * paths, with successes and version conflicts on the fast one.
+ * one-statement path) with reused ids, replayed requests and repeated streams (the delegated path), and the test
+ * requires both paths, with successes and version conflicts on the fast one. A second test checks that a call
+ * which waited for the head lock decides on the state its predecessor committed.
  */
 import { assert, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Data, Effect, Layer } from "effect"
+import { Data, Effect, Fiber, Layer } from "effect"
 import fc from "fast-check"
+import pg from "pg"
+import { EventId, StreamId, StreamVersion } from "../../src/domain/Ids.ts"
+import { makePgLogStorage } from "../../src/events/pg/PgLogStorage.ts"
 import { describePg, freshPgDatabase } from "../support/Pg.ts"
 import { pgDatabaseLayer } from "../support/pgEventLog.ts"
 
@@ -22,6 +26,8 @@ interface Batch {
 }
 
 const requestArb = fc.record({
+  // Now and then a request sent again exactly (an idempotent retry unless something changed in between).
+  replay: fc.option(fc.nat(), { freq: 4 }),
   stream: fc.integer({ min: 0, max: 5 }),
   expected: fc.oneof(fc.constant("any"), fc.constant("no_stream"), fc.integer({ min: 0, max: 5 }).map(String)),
   events: fc.array(
@@ -34,6 +40,12 @@ const requestArb = fc.record({
     { maxLength: 3 }
   )
 })
+
+interface Request {
+  readonly stream: string
+  readonly expected: string
+  readonly events: ReadonlyArray<{ readonly id: string; readonly type: string; readonly data: string }>
+}
 
 const datas = ["{\"a\":1}", "{ \"a\" : 1 }"]
 
@@ -50,6 +62,7 @@ describePg("tau_append_fast (one-statement append)", () => {
       const sql = yield* SqlClient.SqlClient.pipe(Effect.provide(context))
       const recordedAt = "2025-01-02T03:04:05.678Z"
       let fresh = 0
+      const history: Array<Request> = []
       const paths = new Set<string>()
 
       const call = (fn: "tau_append" | "tau_append_fast", b: Batch) =>
@@ -67,12 +80,13 @@ describePg("tau_append_fast (one-statement append)", () => {
           const stored = yield* sql`SELECT event_id FROM tau_events WHERE event_id = ANY(${b.ids}::text[])`.values
           const simple = new Set(b.streams).size === b.streams.length && new Set(b.ids).size === b.ids.length &&
             stored.length === 0
-          const slow = yield* sql.withTransaction(
-            Effect.gen(function*() {
-              const rows = yield* call("tau_append", b)
-              return yield* new Rollback({ rows, written: yield* written(before) })
-            })
-          ).pipe(Effect.flip, Effect.map((e) => e._tag === "Rollback" ? e : undefined))
+          const rolledBack = (rows: Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, unknown>) =>
+            sql.withTransaction(
+              Effect.gen(function*() {
+                return yield* new Rollback({ rows: yield* rows, written: yield* written(before) })
+              })
+            ).pipe(Effect.flip, Effect.map((e) => e instanceof Rollback ? e : undefined))
+          const slow = yield* rolledBack(call("tau_append", b))
           assert.isDefined(slow)
           const rows = yield* call("tau_append_fast", b)
           assert.deepStrictEqual(rows, slow!.rows)
@@ -92,13 +106,24 @@ describePg("tau_append_fast (one-statement append)", () => {
               data: Array<string>
             } = { streams: [], expected: [], counts: [], ids: [], types: [], data: [] }
             for (const r of requests) {
-              batch.streams.push(`s${r.stream}`)
-              batch.expected.push(r.expected)
-              batch.counts.push(r.events.length)
-              for (const e of r.events) {
-                batch.ids.push(e.id < 0 ? `f${fresh++}` : `e${e.id}`)
-                batch.types.push(e.type === 0 ? "T" : "U")
-                batch.data.push(datas[e.data]!)
+              const earlier = r.replay !== null && history.length > 0 ? history[r.replay % history.length]! : undefined
+              const request: Request = earlier ?? {
+                stream: `s${r.stream}`,
+                expected: r.expected,
+                events: r.events.map((e) => ({
+                  id: e.id < 0 ? `f${fresh++}` : `e${e.id}`,
+                  type: e.type === 0 ? "T" : "U",
+                  data: datas[e.data]!
+                }))
+              }
+              history.push(request)
+              batch.streams.push(request.stream)
+              batch.expected.push(request.expected)
+              batch.counts.push(request.events.length)
+              for (const e of request.events) {
+                batch.ids.push(e.id)
+                batch.types.push(e.type)
+                batch.data.push(e.data)
               }
             }
             await Effect.runPromise(check(batch))
@@ -110,4 +135,41 @@ describePg("tau_append_fast (one-statement append)", () => {
         assert.isTrue(paths.has(path), `never exercised: ${path} (saw ${[...paths].sort().join(", ")})`)
       }
     }).pipe(Effect.scoped), 120_000)
+
+  it.live("a call that waited for the head lock decides on what its predecessor committed", () =>
+    Effect.gen(function*() {
+      const url = yield* freshPgDatabase
+      const context = yield* Layer.build(pgDatabaseLayer(url)).pipe(Effect.orDie)
+      const storage = yield* makePgLogStorage.pipe(Effect.provide(context))
+      const connect = Effect.acquireRelease(
+        Effect.promise(async () => {
+          const client = new pg.Client({ connectionString: url })
+          await client.connect()
+          return client
+        }),
+        (client) => Effect.promise(() => client.end())
+      )
+      const holder = yield* connect
+      const at = new Date().toISOString()
+      const args = (id: string, expected: string) => [["s"], [expected], [1], [id], ["T"], [1], ["{}"], ["{}"], [at]]
+      // The holder appends version 1 of "s" and keeps the head lock until it commits.
+      yield* Effect.promise(async () => {
+        await holder.query("BEGIN")
+        await holder.query(
+          "SELECT * FROM tau_append($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::timestamptz[])",
+          args("first", "no_stream")
+        )
+      })
+      // Expects version 1, which exists only once the holder commits; it waits for the lock meanwhile.
+      const waiting = yield* Effect.fork(storage.appendBatch!(
+        [{ streamId: StreamId.make("s"), expected: StreamVersion.make(1), events: [{ eventId: EventId.make("second"), type: "T", schemaVersion: 1, data: "{}", metadata: {} }] }],
+        new Date()
+      ))
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(yield* storage.head, 0)
+      yield* Effect.promise(() => holder.query("COMMIT"))
+      const commit = yield* Fiber.join(waiting)
+      assert.deepStrictEqual(commit.outcomes.map((o): number | string => o._tag === "Success" ? Number(o.result.streamVersion) : o.error._tag), [2])
+      assert.strictEqual(commit.head, 2)
+    }).pipe(Effect.scoped), 60_000)
 })

@@ -269,7 +269,7 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
         Effect.flatMap((rows) => {
           // Built only when needed: a schema-checked error with a stack trace costs ~70 µs, a third of an append.
           const unexpected = Effect.failSync(() =>
-            new EventLogError({ method: "append", reason: "storage", message: "tau_append_fast returned an unexpected result" })
+            new EventLogError({ method: "append", reason: "storage", message: "the append statement returned an unexpected result" })
           )
           const last = rows[requests.length]
           if (rows.length !== requests.length + 1 || last?.[0] !== "head") return unexpected
