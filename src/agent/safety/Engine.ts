@@ -3,7 +3,7 @@
  * so the session actor's decider and tests can use it directly.
  */
 import { SafetyDecision, type SafetyAction } from "./Decision.ts"
-import { modeRank, type SafetyPolicy, type Stage } from "./Policy.ts"
+import { modeRank, type SafetyPolicy, type Stage, stages } from "./Policy.ts"
 import { applyRedactions, type Finding, redactDeep } from "./Redaction.ts"
 import { type Rule, rules as catalogue, type Severity, severityRank } from "./Rules.ts"
 
@@ -67,9 +67,13 @@ export const makeSafetyEngine = (policy: SafetyPolicy, ruleSet: ReadonlyArray<Ru
     return current
   }
 
+  const activeByStage = new Map(
+    stages.map((stage) => [stage, enabled.filter((r) => policy.stages[stage][r.category] !== "off")] as const)
+  )
+
   const inspect = (stage: Stage, text: string): SafetyDecision => {
     const modes = policy.stages[stage]
-    const active = enabled.filter((r) => modes[r.category] !== "off")
+    const active = activeByStage.get(stage)!
     const findings = detect(active, text)
     let action: SafetyAction = "allow"
     let severity: Severity | null = null
@@ -84,14 +88,15 @@ export const makeSafetyEngine = (policy: SafetyPolicy, ruleSet: ReadonlyArray<Ru
       matched.add(rule.id)
     }
     const passed = toRedact.length > 0 ? redact(applyRedactions(text, toRedact)) : text
+    // Every field comes from the policy and the catalogue above: the constructor need not validate them again.
     return new SafetyDecision({
       stage,
       action,
-      rules: active.filter((r) => matched.has(r.id)).map((r) => r.id),
+      rules: matched.size === 0 ? [] : active.filter((r) => matched.has(r.id)).map((r) => r.id),
       matches: findings.length,
       severity,
       text: passed
-    })
+    }, { disableValidation: true })
   }
 
   return { policy, inspect, redact, redactDeep: (value) => redactDeep(value, redact) }
