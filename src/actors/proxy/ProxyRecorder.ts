@@ -42,6 +42,8 @@ export interface ProxyInput {
   readonly model?: string | undefined
   readonly userId?: string | undefined
   readonly streaming: boolean
+  /** `sessionId` was made for this request: its stream cannot exist, so it is not read (a wrong claim conflicts). */
+  readonly freshSession?: boolean | undefined
 }
 
 export type ProxyBeginError = ProxySessionConflict | SessionAlreadyEnded | SessionStorageError | ModelNotConfigured
@@ -160,7 +162,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
       const { sessionId } = input
       if (Option.isSome(model.notConfigured)) return yield* Effect.fail(model.notConfigured.value)
       const modelName = ModelName.make(resolveModel(input.model) ?? "unknown")
-      const view = yield* viewOf(sessionId)
+      const view = input.freshSession === true ? emptyView(sessionId) : yield* viewOf(sessionId)
       const { state } = view
       const now = yield* Clock.currentTimeMillis
       if (state.status === "ended") {

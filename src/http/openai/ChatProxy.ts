@@ -67,7 +67,8 @@ export const makeProxyChat = (recorder: ProxyRecorder) =>
       sampling: samplingOf(body),
       model: input.model,
       userId: caller.keyId,
-      streaming
+      streaming,
+      freshSession: input.freshSession
     }))
     if (Either.isLeft(begun)) return failureResponse(failureOfProxyError(begun.left), headers)
     const turn = begun.right
