@@ -218,7 +218,7 @@ const make = Effect.gen(function*() {
     Effect.tapError((cause) => Effect.logError("projection loop failed; retrying", cause)),
     Effect.retry(retrySchedule),
     Effect.catchAll(() => Effect.never),
-    Effect.annotateLogs({ service: "ProjectionRunner", projection: "live" })
+    Effect.annotateLogs({ service: "ProjectionRunner", pipeline: "live" })
   )
 
   /**
