@@ -1,6 +1,7 @@
 /**
- * `tau_append_fast` (migration 0005) against `tau_append` (0004) on the same database state: every random batch
- * is first run through `tau_append` in a transaction that is rolled back, then through `tau_append_fast` for real;
+ * `tau_append_fast` (migration 0005) and `tau_append_one` (0006, batches of one request) against `tau_append` (0004)
+ * on the same database state: every random batch is run through `tau_append` (and `tau_append_one`) in
+ * transactions that are rolled back, then through `tau_append_fast` for real;
  * the returned rows, the rows written and the head must be identical. The generator mixes fresh ids (the
  * one-statement path) with reused ids, replayed requests and repeated streams (the delegated path), and the test
  * requires both paths, with successes and version conflicts on the fast one. A second test checks that a call
@@ -54,8 +55,8 @@ class Rollback extends Data.TaggedError("Rollback")<{
   readonly written: ReadonlyArray<ReadonlyArray<unknown>>
 }> {}
 
-describePg("tau_append_fast (one-statement append)", () => {
-  it.live("property: tau_append_fast returns and writes exactly what tau_append does", () =>
+describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
+  it.live("property: tau_append_fast and tau_append_one return and write exactly what tau_append does", () =>
     Effect.gen(function*() {
       const url = yield* freshPgDatabase
       const context = yield* Layer.build(pgDatabaseLayer(url)).pipe(Effect.orDie)
@@ -65,7 +66,7 @@ describePg("tau_append_fast (one-statement append)", () => {
       const history: Array<Request> = []
       const paths = new Set<string>()
 
-      const call = (fn: "tau_append" | "tau_append_fast", b: Batch) =>
+      const call = (fn: "tau_append" | "tau_append_fast" | "tau_append_one", b: Batch) =>
         sql`SELECT * FROM ${sql.literal(fn)}(${b.streams}::text[], ${b.expected}::text[], ${b.counts}::int[],
             ${b.ids}::text[], ${b.types}::text[], ${b.ids.map(() => 1)}::int[], ${b.data}::text[],
             ${b.ids.map((id) => JSON.stringify({ id }))}::text[], ${b.ids.map(() => recordedAt)}::timestamptz[])`.values
@@ -88,6 +89,12 @@ describePg("tau_append_fast (one-statement append)", () => {
             ).pipe(Effect.flip, Effect.map((e) => e instanceof Rollback ? e : undefined))
           const slow = yield* rolledBack(call("tau_append", b))
           assert.isDefined(slow)
+          if (b.streams.length === 1) {
+            const one = yield* rolledBack(call("tau_append_one", b))
+            assert.deepStrictEqual(one?.rows, slow!.rows)
+            assert.deepStrictEqual(one?.written, slow!.written)
+            for (const row of slow!.rows) if (row[0] !== "head") paths.add(`one-${simple ? "fast" : "delegated"}:${row[0]}`)
+          }
           const rows = yield* call("tau_append_fast", b)
           assert.deepStrictEqual(rows, slow!.rows)
           assert.deepStrictEqual(yield* written(before), slow!.written)
@@ -131,7 +138,8 @@ describePg("tau_append_fast (one-statement append)", () => {
           { numRuns: 200 }
         )
       )
-      for (const path of ["fast:ok", "fast:version", "delegated:ok", "delegated:retry", "delegated:version"]) {
+      const required = ["fast:ok", "fast:version", "delegated:ok", "delegated:retry", "delegated:version", "one-fast:ok", "one-fast:version", "one-delegated:retry"]
+      for (const path of required) {
         assert.isTrue(paths.has(path), `never exercised: ${path} (saw ${[...paths].sort().join(", ")})`)
       }
     }).pipe(Effect.scoped), 120_000)

@@ -96,8 +96,12 @@ const toOutcome = (request: AppendRequest, row: ReadonlyArray<unknown>): AppendO
   }
 }
 
-const appendStatement = `SELECT * FROM tau_append_fast($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
-  $6::int[], $7::text[], $8::text[], $9::timestamptz[])`
+/** The append functions (migrations 0005, 0006) share `tau_append`'s parameters and rows. */
+const appendStatement = (fn: "tau_append_fast" | "tau_append_one") =>
+  `SELECT * FROM ${fn}($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
+    $9::timestamptz[])`
+const appendOne = appendStatement("tau_append_one")
+const appendMany = appendStatement("tau_append_fast")
 
 export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlClient | PgClient.PgClient | Scope.Scope> =
   Effect.gen(function*() {
@@ -235,9 +239,10 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
         Effect.catchTag("SqlError", (error) => Effect.fail(toEventLogError("append")(error)))
       )
 
-    // The whole batch in one autocommit statement: `tau_append_fast` (migration 0005; `tau_append`, 0004, for the
-    // uncommon batches) takes the head lock and applies planBatch's rules in the database, so a commit costs one
-    // round trip instead of five. Sent prepared on the writer's own connection (PgWriter.ts).
+    // The whole batch in one autocommit statement: `tau_append_one` (0006) for one request, `tau_append_fast`
+    // (0005) for more, each handing uncommon batches to `tau_append` (0004), takes the head lock and applies
+    // planBatch's rules in the database, so a commit costs one round trip instead of five. Sent prepared on the
+    // writer's own connection (PgWriter.ts).
     const appendBatch = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date) => {
       const batchAt = recordedAt.toISOString()
       const streams: Array<string> = []
@@ -262,7 +267,8 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
           recorded.push(event.recordedAt?.toISOString() ?? batchAt)
         }
       }
-      return writer.query("tau_append_fast", appendStatement, [
+      const one = requests.length === 1
+      return writer.query(one ? "tau_append_one" : "tau_append_fast", one ? appendOne : appendMany, [
         streams, expected, counts, eventIds, types, schemaVersions, data, metadata, recorded
       ]).pipe(
         Effect.mapError(toEventLogError("append")),
