@@ -45,6 +45,17 @@ const attempt = <A>(f: () => A) => Effect.try({ try: f, catch: appendError })
  */
 const SEEK_LIMIT = 4096
 
+/** A stored event's identity from a raw row whose columns from `at` on are event_id, position, stream_id, stream_version, type, schema_version, data. */
+export const storedIdentityAt = (r: ReadonlyArray<unknown>, at: number): StoredIdentity => ({
+  eventId: r[at] as EventId,
+  position: r[at + 1] as Position,
+  streamId: r[at + 2] as StreamId,
+  streamVersion: r[at + 3] as StreamVersion,
+  type: r[at + 4] as string,
+  schemaVersion: r[at + 5] as number,
+  data: r[at + 6] as string
+})
+
 export interface RawWriterOptions {
   readonly filename: string
   readonly loadSql: string
@@ -113,15 +124,7 @@ export const makeRawWriter = (
       for (const id of eventIds) {
         const r = storedById.get(id) as ReadonlyArray<unknown> | undefined
         if (r === undefined) continue
-        existing.set(id, {
-          eventId: r[0] as EventId,
-          position: r[1] as Position,
-          streamId: r[2] as StreamId,
-          streamVersion: r[3] as StreamVersion,
-          type: r[4] as string,
-          schemaVersion: r[5] as number,
-          data: r[6] as string
-        })
+        existing.set(id, storedIdentityAt(r, 0))
       }
       return { head: headOf.get() as number, versions, existing }
     }

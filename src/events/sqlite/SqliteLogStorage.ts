@@ -17,7 +17,7 @@ import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
 import { EVENT_COLUMNS, forEachInsertChunk, insertText } from "./InsertRows.ts"
-import { makeRawWriter } from "./RawWriter.ts"
+import { makeRawWriter, storedIdentityAt } from "./RawWriter.ts"
 import { isInMemory } from "./SqliteDatabase.ts"
 
 type Method = EventLogError["method"]
@@ -60,15 +60,7 @@ const toSnapshot = (rows: ReadonlyArray<ReadonlyArray<unknown>>): StorageSnapsho
     if (r[0] === 0) head = r[2] as number
     else if (r[0] === 1) versions.set(r[1] as string, r[2] as number)
     else {
-      existing.set(r[1] as string, {
-        eventId: r[1] as EventId,
-        position: r[2] as Position,
-        streamId: r[3] as StreamId,
-        streamVersion: r[4] as StreamVersion,
-        type: r[5] as string,
-        schemaVersion: r[6] as number,
-        data: r[7] as string
-      })
+      existing.set(r[1] as string, storedIdentityAt(r, 1))
     }
   }
   return { head, versions, existing }
