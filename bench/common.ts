@@ -90,3 +90,37 @@ export const rawRowMaker = <T>(recordedAt: () => T) => {
     return [++position, newEventId(), stream, version, e.type, e.schemaVersion, e.data, benchMetadata, recordedAt()] as const
   }
 }
+
+/** Elapsed milliseconds per side, summed over slices. */
+export interface Clock {
+  raw: number
+  tau: number
+}
+
+/**
+ * Both sides run in slices that alternate (raw, Tau, Tau, raw, …) on two databases open side by side, and each
+ * rate is its side's work over its summed time: the machine is shared, and load that drifts over a run would
+ * otherwise land on whichever side ran later. The work per side is unchanged.
+ */
+export const interleaved = async (
+  slices: number,
+  rawSlice: (slice: number) => Promise<void>,
+  tauSlice: (slice: number) => Promise<void>
+): Promise<Clock> => {
+  const clock: Clock = { raw: 0, tau: 0 }
+  const timed = async (side: keyof Clock, f: () => Promise<void>) => {
+    const start = performance.now()
+    await f()
+    clock[side] += performance.now() - start
+  }
+  for (let s = 0; s < slices; s++) {
+    if (s % 2 === 0) {
+      await timed("raw", () => rawSlice(s))
+      await timed("tau", () => tauSlice(s))
+    } else {
+      await timed("tau", () => tauSlice(s))
+      await timed("raw", () => rawSlice(s))
+    }
+  }
+  return clock
+}

@@ -4,6 +4,7 @@
  *   (a) single-event appends, one per transaction        target >= 0.75x raw
  *   (b) 100 events per append                             target >= 0.8x raw
  *   (c) 64 fibres appending single events (group commit) target >= 5x raw one-per-transaction
+ * Raw and Tau run in alternating slices (`interleaved`, bench/common.ts) on databases open side by side.
  * Run: npm run bench:sqlite   (or: node --import tsx bench/eventlog-sqlite.ts [scale])
  */
 import Database from "better-sqlite3"
@@ -15,7 +16,7 @@ import { defaultEventLogOptions } from "../src/events/EventLogOptions.ts"
 import * as SqliteDatabase from "../src/events/sqlite/SqliteDatabase.ts"
 import * as SqliteEventLog from "../src/events/sqlite/SqliteEventLog.ts"
 import { sqliteEventLogMigrations } from "../src/events/sqlite/migrations.ts"
-import { benchEvent, EVENT_COLUMNS, rawRowMaker, report, tempDir, writeResults } from "./common.ts"
+import { benchEvent, EVENT_COLUMNS, interleaved, rawRowMaker, report, tempDir, writeResults } from "./common.ts"
 
 const scale = Number(process.argv[2] ?? "1")
 const SINGLE = Math.round(1500 * scale)
@@ -43,107 +44,129 @@ const rawDatabase = async (filename: string) => {
   return { db, insert, row }
 }
 
-const rawSingle = async (dir: string, n: number) => {
-  const { db, insert, row } = await rawDatabase(join(dir, `raw-single-${n}.db`))
-  const begin = db.prepare("BEGIN IMMEDIATE")
-  const commit = db.prepare("COMMIT")
-  const start = performance.now()
-  for (let i = 0; i < n; i++) {
-    begin.run()
-    insert.run(...row(`session-${i % 100}`, i))
-    commit.run()
-  }
-  const ms = performance.now() - start
-  db.close()
-  return (n / ms) * 1000
+const tauRuntimeReady = async (filename: string) => {
+  const rt = tauRuntime(filename)
+  await rt.runPromise(Effect.asVoid(EventLog))
+  return rt
 }
 
-const rawBatched = async (dir: string, batches: number) => {
-  const { db, insert, row } = await rawDatabase(join(dir, "raw-batched.db"))
-  const begin = db.prepare("BEGIN IMMEDIATE")
-  const commit = db.prepare("COMMIT")
-  const start = performance.now()
-  for (let b = 0; b < batches; b++) {
-    begin.run()
-    for (let i = 0; i < 100; i++) insert.run(...row(`session-${b}`, i))
-    commit.run()
-  }
-  const ms = performance.now() - start
-  db.close()
-  return ((batches * 100) / ms) * 1000
-}
+const SLICES = 10
+/** Fewer, longer slices for (c): each slice starts 64 fibres afresh, and group commit needs them all queued. */
+const FIBRE_SLICES = 4
 
-const tauBench = async (dir: string, name: string, SINGLE: number, BATCHES: number, PER_FIBRE: number) => {
-  const rt = tauRuntime(join(dir, name))
+/**
+ * Each comparison runs raw and Tau in alternating slices (see `interleaved`) on databases open side by side: load
+ * drifting on a shared machine then hits both sides alike. The work per side is the same as one long run.
+ */
+const measure = async (dir: string, tag: string, single: number, batches: number, perFibre: number) => {
+  const rawOne = await rawDatabase(join(dir, `${tag}-raw-single.db`))
+  const rawMany = await rawDatabase(join(dir, `${tag}-raw-batched.db`))
+  const rt = await tauRuntimeReady(join(dir, `${tag}-tau.db`))
   const run = <A, E>(effect: Effect.Effect<A, E, EventLog>) => rt.runPromise(effect)
-
-  const single = await run(Effect.gen(function*() {
-    const log = yield* EventLog
+  try {
+    const rawBegin = (db: typeof rawOne.db) => ({ begin: db.prepare("BEGIN IMMEDIATE"), commit: db.prepare("COMMIT") })
+    const one = rawBegin(rawOne.db)
+    const many = rawBegin(rawMany.db)
+    let rawI = 0
+    const rawSingleSlice = (n: number) => async () => {
+      for (let k = 0; k < n; k++, rawI++) {
+        one.begin.run()
+        rawOne.insert.run(...rawOne.row(`session-${rawI % 100}`, rawI))
+        one.commit.run()
+      }
+    }
     const versions = new Map<string, number>()
-    const start = performance.now()
-    for (let i = 0; i < SINGLE; i++) {
-      const stream = `session-${i % 100}`
-      const expected = versions.get(stream) ?? 0
-      const result = yield* log.append(
-        StreamId.make(stream),
-        expected === 0 ? "no_stream" : StreamVersion.make(expected),
-        [benchEvent(i)]
-      )
-      versions.set(stream, result.streamVersion)
-    }
-    return (SINGLE / (performance.now() - start)) * 1000
-  }))
+    let tauI = 0
+    const tauSingleSlice = (n: number) => () =>
+      run(Effect.gen(function*() {
+        const log = yield* EventLog
+        for (let k = 0; k < n; k++, tauI++) {
+          const stream = `session-${tauI % 100}`
+          const expected = versions.get(stream) ?? 0
+          const result = yield* log.append(
+            StreamId.make(stream),
+            expected === 0 ? "no_stream" : StreamVersion.make(expected),
+            [benchEvent(tauI)]
+          )
+          versions.set(stream, result.streamVersion)
+        }
+      }))
 
-  const batched = await run(Effect.gen(function*() {
-    const log = yield* EventLog
+    const perSlice = Math.ceil(single / SLICES)
+    const singleClock = await interleaved(SLICES, rawSingleSlice(perSlice), tauSingleSlice(perSlice))
+
+    const batchesPerSlice = Math.ceil(batches / SLICES)
+    let rawBatch = 0
+    let tauBatch = 0
     const events = Array.from({ length: 100 }, (_, i) => benchEvent(i))
-    const start = performance.now()
-    for (let b = 0; b < BATCHES; b++) {
-      yield* log.append(StreamId.make(`batch-${b}`), "no_stream", events)
+    const batchedClock = await interleaved(SLICES, async () => {
+      for (let b = 0; b < batchesPerSlice; b++, rawBatch++) {
+        many.begin.run()
+        for (let i = 0; i < 100; i++) rawMany.insert.run(...rawMany.row(`session-${rawBatch}`, i))
+        many.commit.run()
+      }
+    }, () =>
+      run(Effect.gen(function*() {
+        const log = yield* EventLog
+        for (let b = 0; b < batchesPerSlice; b++, tauBatch++) {
+          yield* log.append(StreamId.make(`batch-${tauBatch}`), "no_stream", events)
+        }
+      })))
+
+    const fibreSlice = Math.ceil(perFibre / FIBRE_SLICES)
+    const rawPerFibreSlice = Math.ceil(single / FIBRE_SLICES)
+    const fibreVersions = new Map<number, number>()
+    const concurrentClock = await interleaved(FIBRE_SLICES, rawSingleSlice(rawPerFibreSlice), () =>
+      run(Effect.gen(function*() {
+        const log = yield* EventLog
+        yield* Effect.forEach(
+          Array.from({ length: FIBRES }, (_, f) => f),
+          (f) =>
+            Effect.gen(function*() {
+              for (let i = 0; i < fibreSlice; i++) {
+                const version = fibreVersions.get(f) ?? 0
+                const result = yield* log.append(
+                  StreamId.make(`fibre-${f}`),
+                  version === 0 ? "no_stream" : StreamVersion.make(version),
+                  [benchEvent(i)]
+                )
+                fibreVersions.set(f, result.streamVersion)
+              }
+            }),
+          { concurrency: "unbounded", discard: true }
+        )
+      })))
+
+    const rate = (events: number, ms: number) => (events / ms) * 1000
+    return {
+      single: { tau: rate(perSlice * SLICES, singleClock.tau), raw: rate(perSlice * SLICES, singleClock.raw) },
+      batched: {
+        tau: rate(batchesPerSlice * SLICES * 100, batchedClock.tau),
+        raw: rate(batchesPerSlice * SLICES * 100, batchedClock.raw)
+      },
+      concurrent: {
+        tau: rate(FIBRES * fibreSlice * FIBRE_SLICES, concurrentClock.tau),
+        raw: rate(rawPerFibreSlice * FIBRE_SLICES, concurrentClock.raw)
+      }
     }
-    return ((BATCHES * 100) / (performance.now() - start)) * 1000
-  }))
-
-  const concurrent = await run(Effect.gen(function*() {
-    const log = yield* EventLog
-    const start = performance.now()
-    yield* Effect.forEach(
-      Array.from({ length: FIBRES }, (_, f) => f),
-      (f) =>
-        Effect.gen(function*() {
-          let version = 0
-          for (let i = 0; i < PER_FIBRE; i++) {
-            const result = yield* log.append(
-              StreamId.make(`fibre-${f}`),
-              version === 0 ? "no_stream" : StreamVersion.make(version),
-              [benchEvent(i)]
-            )
-            version = result.streamVersion
-          }
-        }),
-      { concurrency: "unbounded", discard: true }
-    )
-    return ((FIBRES * PER_FIBRE) / (performance.now() - start)) * 1000
-  }))
-
-  await rt.dispose()
-  return { single, batched, concurrent }
+  } finally {
+    await rt.dispose()
+    rawOne.db.close()
+    rawMany.db.close()
+  }
 }
 
 const main = async () => {
   const { dir, cleanup } = tempDir("sqlite")
   try {
     // Warm both paths (JIT, page cache) on throwaway files before measuring.
-    await rawSingle(dir, 100)
-    await tauBench(dir, "warm.db", 200, 10, 5)
-    const rawOne = await rawSingle(dir, SINGLE)
-    const rawHundred = await rawBatched(dir, BATCHES)
-    const tau = await tauBench(dir, "tau.db", SINGLE, BATCHES, PER_FIBRE)
-    console.log(`SQLite appends, synchronous=FULL, WAL (scale ${scale}); rates in events/s`)
-    report("(a) single-event appends, 1 per transaction", "events/s", tau.single, rawOne, 0.75)
-    report("(b) 100 events per append", "events/s", tau.batched, rawHundred, 0.8)
-    report(`(c) ${FIBRES} fibres, single-event appends (group commit)`, "events/s", tau.concurrent, rawOne, 5,
-      "raw = one event per transaction")
+    await measure(dir, "warm", 200, 10, 5)
+    const result = await measure(dir, "run", SINGLE, BATCHES, PER_FIBRE)
+    console.log(`SQLite appends, synchronous=FULL, WAL (scale ${scale}); rates in events/s; raw and Tau slices interleaved`)
+    report("(a) single-event appends, 1 per transaction", "events/s", result.single.tau, result.single.raw, 0.75)
+    report("(b) 100 events per append", "events/s", result.batched.tau, result.batched.raw, 0.8)
+    report(`(c) ${FIBRES} fibres, single-event appends (group commit)`, "events/s", result.concurrent.tau,
+      result.concurrent.raw, 5, "raw = one event per transaction")
     writeResults("eventlog-sqlite")
   } finally {
     cleanup()
