@@ -13,6 +13,7 @@ import { Data, Effect, Fiber, Layer } from "effect"
 import fc from "fast-check"
 import pg from "pg"
 import { EventId, StreamId, StreamVersion } from "../../src/domain/Ids.ts"
+import { appendOneStatement } from "../../src/events/pg/AppendOneStatement.ts"
 import { makePgLogStorage } from "../../src/events/pg/PgLogStorage.ts"
 import { describePg, freshPgDatabase } from "../support/Pg.ts"
 import { pgDatabaseLayer } from "../support/pgEventLog.ts"
@@ -66,6 +67,10 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
       const history: Array<Request> = []
       const paths = new Set<string>()
 
+      const statementParams = (b: Batch) => [
+        b.streams[0], b.expected[0], b.ids, b.types, b.ids.map(() => 1), b.data, b.ids.map((id) => JSON.stringify({ id })),
+        b.ids.map(() => recordedAt)
+      ]
       const call = (fn: "tau_append" | "tau_append_fast" | "tau_append_one", b: Batch) =>
         sql`SELECT * FROM ${sql.literal(fn)}(${b.streams}::text[], ${b.expected}::text[], ${b.counts}::int[],
             ${b.ids}::text[], ${b.types}::text[], ${b.ids.map(() => 1)}::int[], ${b.data}::text[],
@@ -94,6 +99,27 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
             assert.deepStrictEqual(one?.rows, slow!.rows)
             assert.deepStrictEqual(one?.written, slow!.written)
             for (const row of slow!.rows) if (row[0] !== "head") paths.add(`one-${simple ? "fast" : "delegated"}:${row[0]}`)
+            if (b.ids.length > 0 && new Set(b.ids).size === b.ids.length) {
+              // The plain statement: the function's rows when it decides, nothing at all when it declines.
+              const statement = yield* rolledBack(Effect.map(sql.unsafe(appendOneStatement, statementParams(b)).values, (rows) => {
+                const [declined, accepted, current, head] = rows[0]!
+                const n = b.ids.length
+                if (declined === true) return []
+                return accepted === true
+                  ? [["ok", b.ids.map((_, i) => String(Number(head) + i + 1)), Number(current) + n, null, null, null],
+                    ["head", null, null, null, null, String(Number(head) + n)]]
+                  : [["version", null, null, null, Number(current), null], ["head", null, null, null, null, String(head)]]
+              }))
+              if (simple) {
+                assert.deepStrictEqual(statement?.rows, slow!.rows)
+                assert.deepStrictEqual(statement?.written, slow!.written)
+                for (const row of slow!.rows) if (row[0] !== "head") paths.add(`statement:${row[0]}`)
+              } else {
+                assert.deepStrictEqual(statement?.rows, [])
+                assert.deepStrictEqual(statement?.written, [])
+                paths.add("statement:declined")
+              }
+            }
           }
           const rows = yield* call("tau_append_fast", b)
           assert.deepStrictEqual(rows, slow!.rows)
@@ -138,7 +164,9 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
           { numRuns: 200 }
         )
       )
-      const required = ["fast:ok", "fast:version", "delegated:ok", "delegated:retry", "delegated:version", "one-fast:ok", "one-fast:version", "one-delegated:retry"]
+      const required = ["fast:ok", "fast:version", "delegated:ok", "delegated:retry", "delegated:version", "one-fast:ok", "one-fast:version", "one-delegated:retry",
+        "statement:ok", "statement:version", "statement:declined"
+      ]
       for (const path of required) {
         assert.isTrue(paths.has(path), `never exercised: ${path} (saw ${[...paths].sort().join(", ")})`)
       }
@@ -158,6 +186,7 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
         (client) => Effect.promise(() => client.end())
       )
       const holder = yield* connect
+      const second = yield* connect
       const at = new Date().toISOString()
       const args = (id: string, expected: string) => [["s"], [expected], [1], [id], ["T"], [1], ["{}"], ["{}"], [at]]
       // The holder appends version 1 of "s" and keeps the head lock until it commits.
@@ -168,6 +197,12 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
           args("first", "no_stream")
         )
       })
+      // The plain statement's snapshot is taken now, before the holder commits: it must decline, writing nothing.
+      const statement = second.query({
+        text: appendOneStatement,
+        values: ["s", "1", ["other"], ["T"], [1], ["{}"], ["{}"], [at]],
+        rowMode: "array"
+      })
       // Expects version 1, which exists only once the holder commits; it waits for the lock meanwhile.
       const waiting = yield* Effect.fork(storage.appendBatch!(
         [{ streamId: StreamId.make("s"), expected: StreamVersion.make(1), events: [{ eventId: EventId.make("second"), type: "T", schemaVersion: 1, data: "{}", metadata: {} }] }],
@@ -176,8 +211,11 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
       yield* Effect.sleep("300 millis")
       assert.strictEqual(yield* storage.head, 0)
       yield* Effect.promise(() => holder.query("COMMIT"))
+      const declined = yield* Effect.promise(() => statement)
+      assert.strictEqual(declined.rows[0]![0], true)
       const commit = yield* Fiber.join(waiting)
       assert.deepStrictEqual(commit.outcomes.map((o): number | string => o._tag === "Success" ? Number(o.result.streamVersion) : o.error._tag), [2])
       assert.strictEqual(commit.head, 2)
+      assert.strictEqual(yield* storage.head, 2)
     }).pipe(Effect.scoped), 60_000)
 })

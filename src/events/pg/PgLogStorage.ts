@@ -20,6 +20,7 @@ import type { AppendOutcome, AppendRequest, EventRow, StorageSnapshot, StoredIde
 import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventIdConflict, EventLogError, StreamVersionConflict } from "../Errors.ts"
 import type { AppendTransaction, BatchCommit, LogStats, LogStorage } from "../LogStorage.ts"
+import { appendOneStatement } from "./AppendOneStatement.ts"
 import { makePgWriter } from "./PgWriter.ts"
 
 /** NOTIFY channel; the payload is the new head position. */
@@ -95,6 +96,11 @@ const toOutcome = (request: AppendRequest, row: ReadonlyArray<unknown>): AppendO
       return undefined
   }
 }
+
+// Built only when needed: a schema-checked error with a stack trace costs ~70 µs, a third of an append.
+const unexpectedResult = Effect.failSync(() =>
+  new EventLogError({ method: "append", reason: "storage", message: "the append statement returned an unexpected result" })
+)
 
 /** The append functions (migrations 0005, 0006) share `tau_append`'s parameters and rows. */
 const appendStatement = (fn: "tau_append_fast" | "tau_append_one") =>
@@ -239,10 +245,11 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
         Effect.catchTag("SqlError", (error) => Effect.fail(toEventLogError("append")(error)))
       )
 
-    // The whole batch in one autocommit statement: `tau_append_one` (0006) for one request, `tau_append_fast`
-    // (0005) for more, each handing uncommon batches to `tau_append` (0004), takes the head lock and applies
-    // planBatch's rules in the database, so a commit costs one round trip instead of five. Sent prepared on the
-    // writer's own connection (PgWriter.ts).
+    // The whole batch in one autocommit statement that takes the head lock and applies planBatch's rules in the
+    // database, so a commit costs one round trip instead of five: a single request with new, distinct ids as one
+    // plain statement (AppendOneStatement.ts; a second round trip when it declines), otherwise `tau_append_one`
+    // (0006) for one request or `tau_append_fast` (0005) for more, each handing uncommon batches to `tau_append`
+    // (0004). Sent prepared on the writer's own connection (PgWriter.ts).
     const appendBatch = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date) => {
       const batchAt = recordedAt.toISOString()
       const streams: Array<string> = []
@@ -268,26 +275,44 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
         }
       }
       const one = requests.length === 1
-      return writer.query(one ? "tau_append_one" : "tau_append_fast", one ? appendOne : appendMany, [
+      const viaFunction = writer.query(one ? "tau_append_one" : "tau_append_fast", one ? appendOne : appendMany, [
         streams, expected, counts, eventIds, types, schemaVersions, data, metadata, recorded
       ]).pipe(
         Effect.mapError(toEventLogError("append")),
         Effect.flatMap((rows) => {
-          // Built only when needed: a schema-checked error with a stack trace costs ~70 µs, a third of an append.
-          const unexpected = Effect.failSync(() =>
-            new EventLogError({ method: "append", reason: "storage", message: "the append statement returned an unexpected result" })
-          )
           const last = rows[requests.length]
-          if (rows.length !== requests.length + 1 || last?.[0] !== "head") return unexpected
+          if (rows.length !== requests.length + 1 || last?.[0] !== "head") return unexpectedResult
           let written = 0
           const outcomes: Array<AppendOutcome> = []
           for (let i = 0; i < requests.length; i++) {
             const outcome = toOutcome(requests[i]!, rows[i]!)
-            if (outcome === undefined) return unexpected
+            if (outcome === undefined) return unexpectedResult
             if (rows[i]![0] === "ok") written += requests[i]!.events.length
             outcomes.push(outcome)
           }
           return Effect.succeed<BatchCommit>({ outcomes, head: Number(last[5]), written })
+        })
+      )
+      if (!one || eventIds.length === 0 || new Set(eventIds).size !== eventIds.length) return viaFunction
+      const request = requests[0]!
+      return writer.query("tau_append_one_statement", appendOneStatement, [
+        request.streamId, expected[0], eventIds, types, schemaVersions, data, metadata, recorded
+      ]).pipe(
+        Effect.mapError(toEventLogError("append")),
+        Effect.flatMap((rows): Effect.Effect<BatchCommit, EventLogError> => {
+          const row = rows[0]
+          if (row === undefined) return unexpectedResult
+          if (row[0] !== false) return viaFunction
+          const head = Number(row[3])
+          const current = Number(row[2])
+          if (row[1] !== true) {
+            const error = new StreamVersionConflict({ streamId: request.streamId, expected: request.expected, actual: current })
+            return Effect.succeed({ outcomes: [{ _tag: "Failure", error }], head, written: 0 })
+          }
+          const n = eventIds.length
+          const positions = Array.from({ length: n }, (_, i) => (head + i + 1) as Position)
+          const result = { streamId: request.streamId, positions, streamVersion: (current + n) as StreamVersion, written: true }
+          return Effect.succeed({ outcomes: [{ _tag: "Success", result }], head: head + n, written: n })
         })
       )
     }

@@ -55,6 +55,8 @@ export const makePgWriter = (config: PgClient.PgClientConfig): Effect.Effect<PgW
         client.on("error", () => discard(client))
         try {
           await client.connect()
+          // Only the append statements run here, and with the default mode they were planned on every call.
+          await client.query("SET plan_cache_mode = force_generic_plan")
         } catch (cause) {
           client.end().catch(() => undefined)
           throw cause
