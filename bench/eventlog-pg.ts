@@ -17,7 +17,7 @@ import { defaultEventLogOptions } from "../src/events/EventLogOptions.ts"
 import * as PgDatabase from "../src/events/pg/PgDatabase.ts"
 import * as PgEventLog from "../src/events/pg/PgEventLog.ts"
 import { pgEventLogMigrations } from "../src/events/pg/migrations.ts"
-import { benchEvent, EVENT_COLUMNS, rawRowMaker, report, writeResults } from "./common.ts"
+import { benchEvent, EVENT_COLUMNS, interleaved, rawRowMaker, report, writeResults } from "./common.ts"
 
 const baseUrl = process.env.TAU_BENCH_DATABASE_URL ?? process.env.TAU_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const scale = Number(process.argv[2] ?? "1")
@@ -59,40 +59,6 @@ const migrate = async (url: string) => {
   const rt = tauRuntime(url)
   await rt.runPromise(Effect.asVoid(EventLog))
   await rt.dispose()
-}
-
-/** Elapsed milliseconds per side, summed over slices. */
-interface Clock {
-  raw: number
-  tau: number
-}
-
-/**
- * Both sides run in slices that alternate (raw, Tau, Tau, raw, …) on two databases open side by side, and each
- * rate is its side's work over its summed time: the machine is shared, and load that drifts over a run would
- * otherwise land on whichever side ran later. The work per side is unchanged.
- */
-const interleaved = async (
-  slices: number,
-  rawSlice: (slice: number) => Promise<void>,
-  tauSlice: (slice: number) => Promise<void>
-): Promise<Clock> => {
-  const clock: Clock = { raw: 0, tau: 0 }
-  const timed = async (side: keyof Clock, f: () => Promise<void>) => {
-    const start = performance.now()
-    await f()
-    clock[side] += performance.now() - start
-  }
-  for (let s = 0; s < slices; s++) {
-    if (s % 2 === 0) {
-      await timed("raw", () => rawSlice(s))
-      await timed("tau", () => tauSlice(s))
-    } else {
-      await timed("tau", () => tauSlice(s))
-      await timed("raw", () => rawSlice(s))
-    }
-  }
-  return clock
 }
 
 const SLICES = 10
