@@ -3,7 +3,8 @@ import { SqlClient } from "@effect/sql"
 import Database from "better-sqlite3"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Logger, LogLevel } from "effect"
+import { ConfigProvider, Context, Deferred, Duration, Effect, Fiber, Layer, Logger, LogLevel } from "effect"
+import { StreamVersion } from "../../src/domain/Ids.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { defaultEventLogOptions } from "../../src/events/EventLogOptions.ts"
 import * as SqliteDatabase from "../../src/events/sqlite/SqliteDatabase.ts"
@@ -55,6 +56,35 @@ describe("SQLite database and event log specifics", () => {
       expect(applied.map((r) => r.migration_id)).toEqual([1, 2])
       const head = yield* Effect.flatMap(EventLog, (log) => log.head).pipe(Effect.provide(sqliteEventLogLayer(file)))
       expect(head).toBe(1)
+    })))
+
+  it.live("a writer's cached stream versions give way to another writer's appends (two logs on one file)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempSqliteFile
+      const one = yield* Layer.build(sqliteEventLogLayer(file))
+      const two = yield* Layer.build(sqliteEventLogLayer(file))
+      const logOne = Context.get(one, EventLog)
+      const logTwo = Context.get(two, EventLog)
+      const s = streamOf("shared")
+      yield* logOne.append(s, "no_stream", [sampleEvent(1)])
+      yield* logOne.append(s, StreamVersion.make(1), [sampleEvent(2)])
+      // The other writer moves the stream; the first one's cache says version 2.
+      yield* logTwo.append(s, StreamVersion.make(2), [sampleEvent(3)])
+      const stale = yield* Effect.flip(logOne.append(s, StreamVersion.make(2), [sampleEvent(4)]))
+      expect(stale).toMatchObject({ _tag: "StreamVersionConflict", actual: 3 })
+      const next = yield* logOne.append(s, StreamVersion.make(3), [sampleEvent(5)])
+      expect(next.streamVersion).toBe(4)
+      // A retry of stored events through the first writer (its cache knows nothing of their ids).
+      const stored = (yield* logTwo.readStreamRaw(s)).slice(2, 3)
+      const retry = yield* logOne.appendEncoded(s, "any", stored.map((r) => ({
+        eventId: r.eventId,
+        type: r.type,
+        schemaVersion: r.schemaVersion,
+        data: JSON.stringify(r.data),
+        metadata: r.metadata
+      })))
+      expect(retry).toMatchObject({ written: false, streamVersion: 3 })
+      expect((yield* logOne.readStream(s)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4])
     })))
 
   it.live("reads use their own connection: they do not wait behind an open write transaction", () =>
