@@ -12,6 +12,7 @@ import { estimateToolTokens } from "../../agent/llm/Tokens.ts"
 import type { AttemptFailure, ModelResponse, ToolSpec } from "../../agent/llm/Types.ts"
 import { ModelRequest } from "../../agent/llm/Types.ts"
 import type { Safety } from "../../agent/safety/Safety.ts"
+import { makeStreamRedactor } from "../../agent/safety/StreamRedaction.ts"
 import { failureReasonOf } from "../../agent/tools/Errors.ts"
 import type { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
 import type { ToolCall } from "../../domain/ModelCall.ts"
@@ -111,11 +112,17 @@ export const runLoop = (
         const options = {
           onAttemptFailed: (failure: AttemptFailure) => Ref.update(failures, (fs) => [...fs, attemptOf(failure)])
         }
+        // Streamed text reaches the caller through the same secret redaction as everything stored.
+        const redactor = makeStreamRedactor(safety.redact)
+        const release = (text: string) => {
+          if (text.length > 0) emit({ _tag: "TextDelta", turn: state.turn, text })
+        }
         const result: Either.Either<ModelResponse, LanguageModelError> = stream
           ? yield* model.stream(request, options).pipe(
             Stream.tap((delta) =>
               Effect.sync(() => {
-                if (delta._tag === "TextDelta" && delta.text.length > 0) emit({ _tag: "TextDelta", turn: state.turn, text: delta.text })
+                if (delta._tag === "TextDelta") release(redactor.push(delta.text))
+                else if (delta._tag === "Completed") release(redactor.end())
               })
             ),
             Stream.runFold(Option.none<ModelResponse>(), (last, delta) => delta._tag === "Completed" ? Option.some(delta.response) : last),

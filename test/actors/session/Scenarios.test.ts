@@ -9,6 +9,7 @@ import { Effect, Stream } from "effect"
 import { Sessions } from "../../../src/actors/session/Sessions.ts"
 import { Reply, loopbackModel } from "../../support/LoopbackModel.ts"
 import { tempSqliteFile } from "../../support/Sqlite.ts"
+import { samples } from "../../agent/safety/fixtures.ts"
 import { sessionsLayer, streamOf, workspace } from "./runtime.ts"
 
 describe("session runtime: scenarios", () => {
@@ -16,18 +17,35 @@ describe("session runtime: scenarios", () => {
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
       const file = yield* tempSqliteFile
-      lb.enqueue(Reply.text("one two three four"))
+      const counted = Array.from({ length: 60 }, (_, i) => `n${i}`).join(" ")
+      lb.enqueue(Reply.text(counted))
       const items = yield* Effect.flatMap(Sessions, (s) => Stream.runCollect(s.send("count"))).pipe(
         Effect.provide(sessionsLayer(file, lb, { TAU_SESSION_STREAM: "true" }))
       )
       const deltas = [...items].flatMap((p) => (p._tag === "TextDelta" ? [p.text] : []))
       expect(deltas.length).toBeGreaterThan(1)
-      expect(deltas.join("")).toBe("one two three four")
+      expect(deltas.join("")).toBe(counted)
       const finished = [...items].at(-1)
-      expect(finished?._tag === "Finished" && finished.reply.reply?.content).toBe("one two three four")
+      expect(finished?._tag === "Finished" && finished.reply.reply?.content).toBe(counted)
       const requested = [...items].find((p) => p._tag === "Event" && p.event._tag === "ModelRequested")
       expect(requested?._tag === "Event" && requested.event._tag === "ModelRequested" && requested.event.params.stream).toBe(true)
       expect(lb.chatRequests()[0]?.body.stream).toBe(true)
+    }))
+
+  it.scopedLive("a secret the model writes never reaches the stream of text deltas", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const text = `Found it in the env file: OPENAI_API_KEY=${samples.openai} — ${"and that is all there is to it. ".repeat(4)}`
+      lb.enqueue(Reply.text(text, { chunks: text.match(/.{1,5}/gs) ?? [] }))
+      const items = yield* Effect.flatMap(Sessions, (s) => Stream.runCollect(s.send("what is the key?"))).pipe(
+        Effect.provide(sessionsLayer(file, lb, { TAU_SESSION_STREAM: "true" }))
+      )
+      const deltas = [...items].flatMap((p) => (p._tag === "TextDelta" ? [p.text] : []))
+      expect(deltas.length).toBeGreaterThan(1)
+      const streamed = deltas.join("")
+      expect(streamed).not.toContain(samples.openai.slice(0, 12))
+      expect(streamed).toContain("[REDACTED:secret.openai_key]")
     }))
 
   it.scopedLive("a caller waiting for the whole reply (ask, or send with streamModel: false) gets a non-streamed model call", () =>

@@ -157,7 +157,9 @@ describe("POST /v1/responses", () => {
   it.scopedLive("stream: the SDK's stream helper gets the Responses event sequence and the same text", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
-      lb.enqueue(Reply.text("Streaming works fine today.", { chunkDelayMs: 5 }))
+      // Long enough to pass the stream redactor's hold-back window (64 characters) more than once.
+      const answer = `Streaming works fine today. ${"It keeps going for a while. ".repeat(8)}`.trim()
+      lb.enqueue(Reply.text(answer, { chunkDelayMs: 5 }))
       yield* withGateway(lb.configProvider(), (client) =>
         Effect.gen(function*() {
           const result = yield* promise(async () => {
@@ -172,8 +174,8 @@ describe("POST /v1/responses", () => {
             }
             return { types, sequence, text, final: await stream.finalResponse() }
           })
-          assert.strictEqual(result.text, "Streaming works fine today.")
-          assert.strictEqual(result.final.output_text, "Streaming works fine today.")
+          assert.strictEqual(result.text, answer)
+          assert.strictEqual(result.final.output_text, answer)
           assert.strictEqual(result.final.status, "completed")
           assert.isAbove(result.types.filter((t) => t === "response.output_text.delta").length, 1)
           assert.deepStrictEqual(result.types.filter((t) => t !== "response.output_text.delta"), [
