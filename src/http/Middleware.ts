@@ -15,6 +15,7 @@ import type { KeyScope } from "../events/catalogue/GatewayEvents.ts"
 import type { Caller } from "./Caller.ts"
 import { CurrentCaller, localOperator, scopeAllows } from "./Caller.ts"
 import type { GatewaySettings } from "./GatewayConfig.ts"
+import { readChunkedBody, withBody } from "./ChunkedBody.ts"
 import { openAiError } from "./OpenAiError.ts"
 
 /** What the middleware needs from the key store, the rate limiter and the audit trail. */
@@ -185,7 +186,18 @@ export const makeGatewayMiddleware = (settings: GatewaySettings, guards: Guards)
             code: "request_too_large"
           })
         }
+        let served = request
+        if (length === undefined && request.headers["transfer-encoding"] !== undefined) {
+          const body = yield* readChunkedBody(request, settings.maxBodyBytes)
+          if (body._tag === "TooLarge") {
+            return openAiError(413, `Request body too large (limit ${settings.maxBodyBytes} bytes)`, {
+              code: "request_too_large"
+            })
+          }
+          served = withBody(request, body.bytes)
+        }
         return yield* app.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, served),
           Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBody),
           Effect.locally(CurrentCaller, caller)
         )
