@@ -58,6 +58,40 @@ describe("SQLite database and event log specifics", () => {
       expect(head).toBe(1)
     })))
 
+  it.live("opening a file while another process is still migrating it waits for those migrations", () =>
+    Effect.scoped(Effect.gen(function*() {
+      // The schema as Tau's migrations leave it, taken from a template file.
+      const template = yield* tempSqliteFile
+      yield* Effect.scoped(Layer.build(sqliteEventLogLayer(template)))
+      const source = new Database(template, { readonly: true })
+      const ddl = source.prepare(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name <> 'effect_sql_migrations' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+      ).pluck().all() as Array<string>
+      const migrationRows = source.prepare("SELECT migration_id, name FROM effect_sql_migrations").raw().all() as Array<[number, string]>
+      const migrationsTable = source.prepare("SELECT sql FROM sqlite_master WHERE name = 'effect_sql_migrations'").pluck().get() as string
+      source.close()
+
+      // "Another process": the migrations table exists, and its migration transaction is open and uncommitted.
+      const file = yield* tempSqliteFile
+      const other = new Database(file)
+      other.pragma("journal_mode = WAL")
+      other.exec(migrationsTable)
+      other.exec("BEGIN IMMEDIATE")
+      for (const statement of ddl) other.exec(statement)
+      const insert = other.prepare("INSERT INTO effect_sql_migrations (migration_id, name) VALUES (?, ?)")
+      for (const [id, name] of migrationRows) insert.run(id, name)
+
+      const opening = yield* Effect.fork(Effect.gen(function*() {
+        const context = yield* Layer.build(sqliteEventLogLayer(file))
+        return yield* Context.get(context, EventLog).append(streamOf("after-migrations"), "no_stream", [sampleEvent(1)])
+      }))
+      yield* Effect.sleep(Duration.millis(300))
+      other.exec("COMMIT")
+      other.close()
+      const appended = yield* Fiber.join(opening)
+      expect(appended.streamVersion).toBe(1)
+    })))
+
   it.live("a writer's cached stream versions give way to another writer's appends (two logs on one file)", () =>
     Effect.scoped(Effect.gen(function*() {
       const file = yield* tempSqliteFile

@@ -13,7 +13,7 @@ import { NodeContext } from "@effect/platform-node"
 import { FileSystem, Path } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Config, Context, Effect, Layer } from "effect"
+import { Config, Context, Data, Duration, Effect, Layer, Schedule } from "effect"
 import type { ConfigError } from "effect"
 import { EventLogError } from "../Errors.ts"
 
@@ -44,12 +44,35 @@ const ensureParentDirectory = (filename: string) =>
     yield* fs.makeDirectory(path.dirname(path.resolve(filename)), { recursive: true })
   }))
 
+class MigrationsPending extends Data.TaggedError("MigrationsPending")<{}> {}
+
+/** The highest migration id of a record keyed `<id>_<name>`. */
+const latestMigrationId = (migrations: Record<string, unknown>): number =>
+  Math.max(0, ...Object.keys(migrations).map((key) => Number(/^(\d+)_/.exec(key)?.[1] ?? 0)))
+
 const prepare = (options: SqliteDatabaseOptions) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+    const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))
+    yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
     yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous === "OFF" ? "OFF" : "NORMAL"}`)
-    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord(options.migrations) })
+    // On SQLite the migrator treats "another process is migrating" as done and returns at once (it has no table
+    // lock), so a process started alongside another could use tables not yet committed. Run it until every
+    // migration is recorded, within the busy timeout.
+    const latest = latestMigrationId(options.migrations)
+    const applied = Effect.map(
+      sql<{ readonly id: number | null }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`,
+      (rows) => rows[0]?.id ?? 0
+    )
+    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord(options.migrations) }).pipe(
+      Effect.zipRight(applied),
+      Effect.filterOrFail((id) => id >= latest, () => new MigrationsPending()),
+      Effect.retry({
+        while: (e) => e instanceof MigrationsPending,
+        schedule: Schedule.spaced(Duration.millis(25)).pipe(Schedule.upTo(Duration.millis(Math.max(busyTimeoutMs, 1000))))
+      }),
+      Effect.catchIf((e) => e instanceof MigrationsPending, () => Effect.dieMessage("migrations of another process did not finish"))
+    )
   }))
 
 export const layer = (
