@@ -191,6 +191,12 @@ export const makeRawWriter = (
       return { head, versions, existing: new Map() }
     }
 
+    /** The lock was let go (a rollback): another writer may have appended since, so nothing cached holds. */
+    const forget = () => {
+      cachedVersions.clear()
+      cachedHead = -1
+    }
+
     const remember = (plan: AppendPlan) => {
       for (const row of plan.rows) cachedVersions.set(row.streamId, row.streamVersion)
       cachedHead = plan.head
@@ -218,13 +224,13 @@ export const makeRawWriter = (
             if (!isConstraint(cause)) throw cause
             // A stored event id (a retry): plan again with the stored rows.
             if (db.inTransaction) rollback.run()
-            cachedHead = -1
+            forget()
             begin.run()
           }
         }
         return plannedCommit(planBatch(requests, loadSnapshot(streamIds, eventIds), recordedAt))
       } catch (cause) {
-        cachedHead = -1
+        forget()
         if (db.inTransaction) rollback.run()
         throw cause
       }
