@@ -127,43 +127,43 @@ describePg("tau_append_fast and tau_append_one (one-statement appends)", () => {
           for (const row of rows) if (row[0] !== "head") paths.add(`${simple ? "fast" : "delegated"}:${row[0]}`)
         })
 
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(fc.array(requestArb, { minLength: 1, maxLength: 5 }), async (requests) => {
-            const batch: {
-              streams: Array<string>
-              expected: Array<string>
-              counts: Array<number>
-              ids: Array<string>
-              types: Array<string>
-              data: Array<string>
-            } = { streams: [], expected: [], counts: [], ids: [], types: [], data: [] }
-            for (const r of requests) {
-              const earlier = r.replay !== null && history.length > 0 ? history[r.replay % history.length]! : undefined
-              const request: Request = earlier ?? {
-                stream: `s${r.stream}`,
-                expected: r.expected,
-                events: r.events.map((e) => ({
-                  id: e.id < 0 ? `f${fresh++}` : `e${e.id}`,
-                  type: e.type === 0 ? "T" : "U",
-                  data: datas[e.data]!
-                }))
-              }
-              history.push(request)
-              batch.streams.push(request.stream)
-              batch.expected.push(request.expected)
-              batch.counts.push(request.events.length)
-              for (const e of request.events) {
-                batch.ids.push(e.id)
-                batch.types.push(e.type)
-                batch.data.push(e.data)
-              }
-            }
-            await Effect.runPromise(check(batch))
-          }),
-          { numRuns: 200 }
-        )
-      )
+      const SEED = 42
+      const property = fc.asyncProperty(fc.array(requestArb, { minLength: 1, maxLength: 5 }), async (requests) => {
+        const batch: {
+          streams: Array<string>
+          expected: Array<string>
+          counts: Array<number>
+          ids: Array<string>
+          types: Array<string>
+          data: Array<string>
+        } = { streams: [], expected: [], counts: [], ids: [], types: [], data: [] }
+        for (const r of requests) {
+          const earlier = r.replay !== null && history.length > 0 ? history[r.replay % history.length]! : undefined
+          const request: Request = earlier ?? {
+            stream: `s${r.stream}`,
+            expected: r.expected,
+            events: r.events.map((e) => ({
+              id: e.id < 0 ? `f${fresh++}` : `e${e.id}`,
+              type: e.type === 0 ? "T" : "U",
+              data: datas[e.data]!
+            }))
+          }
+          history.push(request)
+          batch.streams.push(request.stream)
+          batch.expected.push(request.expected)
+          batch.counts.push(request.events.length)
+          for (const e of request.events) {
+            batch.ids.push(e.id)
+            batch.types.push(e.type)
+            batch.data.push(e.data)
+          }
+        }
+        await Effect.runPromise(check(batch))
+      })
+      // First runs from a fixed seed, on the fresh database: they reach every path the check below requires
+      // (random runs alone missed one now and then); then random runs.
+      yield* Effect.promise(() => fc.assert(property, { numRuns: 150, seed: SEED }))
+      yield* Effect.promise(() => fc.assert(property, { numRuns: 150 }))
       const required = ["fast:ok", "fast:version", "delegated:ok", "delegated:retry", "delegated:version", "one-fast:ok", "one-fast:version", "one-delegated:retry",
         "statement:ok", "statement:version", "statement:declined"
       ]
