@@ -69,7 +69,8 @@ export const withBody = (
     urlParamsBody: {
       value: Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError })
     },
-    arrayBuffer: { value: Effect.succeed(bytes.slice().buffer) },
+    // A copy of exactly these bytes: a Buffer's `.buffer` is often a larger shared pool.
+    arrayBuffer: { value: Effect.sync(() => new Uint8Array(bytes).buffer) },
     stream: { value: Stream.succeed(bytes) }
   }
   return Object.create(request, overrides) as HttpServerRequest.HttpServerRequest

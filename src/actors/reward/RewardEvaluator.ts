@@ -197,6 +197,7 @@ const make = Effect.gen(function*() {
     if (stored > (yield* SubscriptionRef.get(cursor))) {
       scored.reset(yield* withSql(loadScored(evaluator.hash)))
       yield* SubscriptionRef.set(cursor, stored)
+      persisted = stored
     }
     while ((yield* SubscriptionRef.get(cursor)) < target) {
       const rows = yield* log.readAllRaw((yield* SubscriptionRef.get(cursor)) + 1, pageSize)

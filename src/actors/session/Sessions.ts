@@ -75,15 +75,22 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
         return Stream.fromQueue(queue).pipe(Stream.flattenTake)
       }))
 
+    /** The session a message goes to (a new one unless named) and its Send request. */
+    const sendRequest = (
+      message: string,
+      options: SendMessageOptions,
+      streamByDefault?: boolean
+    ): readonly [SessionId, Request] => {
+      const { freshSession, sessionId, streamModel, ...start } = options
+      const fresh = sessionId === undefined || freshSession === true
+      return [sessionId ?? newSessionId(), { _tag: "Send", message, options: start, streamModel: streamModel ?? streamByDefault, fresh }]
+    }
+
     /**
      * Sends a message (to a new session unless `sessionId` is given) and streams what happens. `streamModel`
      * overrides the configured TAU_SESSION_STREAM for this message's model calls (text deltas only when streamed).
      */
-    const send = (message: string, options: SendMessageOptions = {}) => {
-      const { freshSession, sessionId, streamModel, ...start } = options
-      const fresh = sessionId === undefined || freshSession === true
-      return request(sessionId ?? newSessionId(), { _tag: "Send", message, options: start, streamModel, fresh })
-    }
+    const send = (message: string, options: SendMessageOptions = {}) => request(...sendRequest(message, options))
 
     /** Submits a request and waits for its result; progress goes to `onProgress` as it happens (no stream). */
     const requestAndWait = (
@@ -108,16 +115,7 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
       message: string,
       options: SendMessageOptions = {},
       onProgress: (progress: SessionProgress) => void = () => {}
-    ) => {
-      const { freshSession, sessionId, streamModel, ...start } = options
-      return requestAndWait(sessionId ?? newSessionId(), {
-        _tag: "Send",
-        message,
-        options: start,
-        streamModel: streamModel ?? false,
-        fresh: sessionId === undefined || freshSession === true
-      }, onProgress)
-    }
+    ) => requestAndWait(...sendRequest(message, options, false), onProgress)
 
     const ignore = () => {}
     const cancel = (sessionId: SessionId, by: CancelBy = "user") => requestAndWait(sessionId, { _tag: "Cancel", by }, ignore)
