@@ -20,7 +20,9 @@ import type { AppendOutcome, AppendRequest, EventRow, StorageSnapshot, StoredIde
 import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
 import { EventIdConflict, EventLogError, StreamVersionConflict } from "../Errors.ts"
 import type { AppendTransaction, BatchCommit, LogStats, LogStorage } from "../LogStorage.ts"
+import { makeVersionCache } from "../VersionCache.ts"
 import { appendOneStatement } from "./AppendOneStatement.ts"
+import { cachedPlan, cachedStatement } from "./CachedAppend.ts"
 import { makePgWriter } from "./PgWriter.ts"
 
 /** NOTIFY channel; the payload is the new head position. */
@@ -250,7 +252,7 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
     // plain statement (AppendOneStatement.ts; a second round trip when it declines), otherwise `tau_append_one`
     // (0006) for one request or `tau_append_fast` (0005) for more, each handing uncommon batches to `tau_append`
     // (0004). Sent prepared on the writer's own connection (PgWriter.ts).
-    const appendBatch = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date) => {
+    const plannedInDatabase = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date) => {
       const batchAt = recordedAt.toISOString()
       const streams: Array<string> = []
       const expected: Array<string> = []
@@ -313,6 +315,37 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
           const positions = Array.from({ length: n }, (_, i) => (head + i + 1) as Position)
           const result = { streamId: request.streamId, positions, streamVersion: (current + n) as StreamVersion, written: true }
           return Effect.succeed({ outcomes: [{ _tag: "Success", result }], head: head + n, written: n })
+        })
+      )
+    }
+
+    // Versions of the streams this writer appended to, exact while the head is the one its last commit left: a
+    // batch of known streams is planned here and sent as one insert (CachedAppend.ts); any other batch, or one
+    // the database refuses, is planned in the database, and its outcome refills the cache.
+    const cache = makeVersionCache()
+    const learned = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date) =>
+      Effect.tap(plannedInDatabase(requests, recordedAt), (commit) => {
+        cache.learn(requests, commit.outcomes, commit.head, commit.written)
+      })
+
+    const appendBatch = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date): Effect.Effect<BatchCommit, EventLogError> => {
+      const plan = cachedPlan(cache, requests, recordedAt)
+      if (plan === undefined) return learned(requests, recordedAt)
+      const statement = cachedStatement(plan, cache.head())
+      return writer.command(statement.name, statement.text, statement.values).pipe(
+        Effect.flatMap((count): Effect.Effect<BatchCommit, EventLogError> => {
+          if (count !== plan.rows.length) {
+            // Another writer moved the head: nothing was written.
+            cache.forget()
+            return learned(requests, recordedAt)
+          }
+          cache.remember(plan)
+          return Effect.succeed({ outcomes: plan.outcomes, head: plan.head, written: count })
+        }),
+        Effect.catchTag("SqlError", (error) => {
+          cache.forget()
+          // A stored event id (perhaps a retry) or a stream assumed new that exists: decided in the database.
+          return sqlState(error) === "23505" ? learned(requests, recordedAt) : Effect.fail(toEventLogError("append")(error))
         })
       )
     }

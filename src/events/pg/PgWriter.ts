@@ -23,6 +23,8 @@ export interface PgWriter {
     text: string,
     values: ReadonlyArray<unknown>
   ) => Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, SqlError>
+  /** Runs the prepared statement `name` for its row count (`INSERT 0 n`), with no rows to parse. */
+  readonly command: (name: string, text: string, values: ReadonlyArray<unknown>) => Effect.Effect<number, SqlError>
 }
 
 const clientConfig = (config: PgClient.PgClientConfig): pg.ClientConfig => ({
@@ -75,21 +77,33 @@ export const makePgWriter = (config: PgClient.PgClientConfig): Effect.Effect<PgW
       })
     )
 
-    const run = (client: pg.Client, name: string, text: string, values: ReadonlyArray<unknown>) =>
-      Effect.async<ReadonlyArray<ReadonlyArray<unknown>>, SqlError>((resume) => {
+    const run = <A>(
+      client: pg.Client,
+      name: string,
+      text: string,
+      values: ReadonlyArray<unknown>,
+      take: (result: pg.QueryResult<Array<unknown>>) => A
+    ) =>
+      Effect.async<A, SqlError>((resume) => {
         client.query<Array<unknown>>({ name, text, values: values as Array<unknown>, rowMode: "array" }, (error, result) => {
           if (error) {
             // A statement error (it has a SQLSTATE) leaves the connection usable; anything else may not have.
             if (!(error instanceof pg.DatabaseError)) discard(client)
             resume(Effect.fail(new SqlError({ cause: error, message: "Failed to execute statement" })))
           } else {
-            resume(Effect.succeed(result.rows))
+            resume(Effect.succeed(take(result)))
           }
         })
       })
 
-    const query: PgWriter["query"] = (name, text, values) =>
-      current !== undefined ? run(current, name, text, values) : Effect.flatMap(connect, (client) => run(client, name, text, values))
+    const onClient = <A>(f: (client: pg.Client) => Effect.Effect<A, SqlError>) =>
+      current !== undefined ? f(current) : Effect.flatMap(connect, f)
 
-    return { query }
+    const rowsOf = (result: pg.QueryResult<Array<unknown>>) => result.rows
+    const countOf = (result: pg.QueryResult<Array<unknown>>) => result.rowCount ?? 0
+    const query: PgWriter["query"] = (name, text, values) => onClient((client) => run(client, name, text, values, rowsOf))
+    const command: PgWriter["command"] = (name, text, values) =>
+      onClient((client) => run(client, name, text, values, countOf))
+
+    return { query, command }
   })

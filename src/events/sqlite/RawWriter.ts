@@ -20,6 +20,7 @@ import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Id
 import { batchKeys, planBatch } from "../AppendPlan.ts"
 import type { AppendPlan, AppendRequest, EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
 import { EventLogError } from "../Errors.ts"
+import { makeVersionCache } from "../VersionCache.ts"
 import { forEachInsertChunk, insertText } from "./InsertRows.ts"
 import { LogSynchronous } from "./SqliteDatabase.ts"
 import type { AppendTransaction, BatchCommit, LogStorage } from "../LogStorage.ts"
@@ -49,9 +50,6 @@ const attempt = <A>(f: () => A) => Effect.try({ try: f, catch: appendError })
  * a prepared seek costs ~1 µs, and the json_each query measured 5–13 µs per key on a 64-append batch.
  */
 const SEEK_LIMIT = 4096
-
-/** Most stream versions the writer keeps between commits (cleared when exceeded). */
-const VERSION_CACHE_LIMIT = 100_000
 
 /** A stored event's identity from a raw row whose columns from `at` on are event_id, position, stream_id, stream_version, type, schema_version, data. */
 export const storedIdentityAt = (r: ReadonlyArray<unknown>, at: number): StoredIdentity => ({
@@ -164,10 +162,7 @@ export const makeRawWriter = (
         )
       )
 
-    // Stream versions as of `cachedHead`, the head after this writer's last commit. Under the write lock a head
-    // still equal to it means nobody appended since, so the cached versions are exact and need no seek.
-    const cachedVersions = new Map<string, number>()
-    let cachedHead = -1
+    const cache = makeVersionCache()
 
     /**
      * The usual batch (new event ids): versions from the cache or by seek, ids not looked up — the unique index
@@ -176,36 +171,24 @@ export const makeRawWriter = (
     const optimisticSnapshot = (streamIds: ReadonlyArray<StreamId>): StorageSnapshot | undefined => {
       if (streamIds.length > SEEK_LIMIT) return undefined
       const head = headOf.get() as number
-      if (head !== cachedHead || cachedVersions.size > VERSION_CACHE_LIMIT) cachedVersions.clear()
+      cache.moveTo(head)
       const versions = new Map<string, number>()
       for (const id of streamIds) {
-        let version = cachedVersions.get(id)
+        let version = cache.get(id)
         if (version === undefined) {
           const stored = versionOf.get(id)
           version = typeof stored === "number" ? stored : 0
-          cachedVersions.set(id, version)
+          cache.set(id, version)
         }
         if (version > 0) versions.set(id, version)
       }
-      cachedHead = head
       return { head, versions, existing: new Map() }
-    }
-
-    /** The lock was let go (a rollback): another writer may have appended since, so nothing cached holds. */
-    const forget = () => {
-      cachedVersions.clear()
-      cachedHead = -1
-    }
-
-    const remember = (plan: AppendPlan) => {
-      for (const row of plan.rows) cachedVersions.set(row.streamId, row.streamVersion)
-      cachedHead = plan.head
     }
 
     const plannedCommit = (plan: AppendPlan): BatchCommit => {
       if (plan.rows.length > 0) insertSync(plan.rows)
       commit.run()
-      remember(plan)
+      cache.remember(plan)
       return { outcomes: plan.outcomes, head: plan.head, written: plan.rows.length, rows: plan.rows }
     }
 
@@ -224,13 +207,13 @@ export const makeRawWriter = (
             if (!isConstraint(cause)) throw cause
             // A stored event id (a retry): plan again with the stored rows.
             if (db.inTransaction) rollback.run()
-            forget()
+            cache.forget()
             begin.run()
           }
         }
         return plannedCommit(planBatch(requests, loadSnapshot(streamIds, eventIds), recordedAt))
       } catch (cause) {
-        forget()
+        cache.forget()
         if (db.inTransaction) rollback.run()
         throw cause
       }
