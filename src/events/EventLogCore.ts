@@ -143,21 +143,27 @@ export const makeEventLog = (
         ? cause.error
         : new EventLogError({ method: "append", reason: "storage", message: "append transaction failed", cause })
 
-    /** Writes one batch and wakes subscribers; any failure (defects included) becomes the batch's EventLogError. */
+    /** Wakes subscribers after a commit that wrote rows; nothing to do while nobody subscribes. */
+    const notify = (plan: BatchCommit): Effect.Effect<void> =>
+      plan.written === 0 || listeners.count === 0
+        ? Effect.void
+        : PubSub.publish(commits, {
+          head: plan.head,
+          rows: shareRows && plan.rows !== undefined ? recordedFromRows(plan.rows) : undefined
+        }).pipe(
+          // A defect here must not fail the appends (they are committed) nor kill the writer fibre.
+          Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notification failed", cause))
+        )
+
+    /** Any failure of a batch (defects included) becomes the batch's EventLogError. */
+    const batchFailed = (cause: Cause.Cause<EventLogError>) =>
+      Effect.zipRight(Effect.logError("event log: append batch failed", cause), Effect.fail(batchError(cause)))
+
+    /** Writes one batch and wakes subscribers. */
     const commit = (requests: ReadonlyArray<AppendRequest>): Effect.Effect<ReadonlyArray<AppendOutcome>, EventLogError> =>
       Effect.matchCauseEffect(writeBatch(requests), {
-        onSuccess: (plan) => {
-          if (plan.written === 0) return Effect.succeed(plan.outcomes)
-          const rows = shareRows && listeners.count > 0 && plan.rows !== undefined ? recordedFromRows(plan.rows) : undefined
-          return PubSub.publish(commits, { head: plan.head, rows }).pipe(
-            // A defect here must not fail the appends (they are committed) nor kill the writer fibre.
-            Effect.zipRight(storage.announce(plan.head)),
-            Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notification failed", cause)),
-            Effect.as(plan.outcomes)
-          )
-        },
-        onFailure: (cause) =>
-          Effect.zipRight(Effect.logError("event log: append batch failed", cause), Effect.fail(batchError(cause)))
+        onSuccess: (plan) => Effect.as(notify(plan), plan.outcomes),
+        onFailure: batchFailed
       })
 
     const complete = (batch: ReadonlyArray<Pending>, outcomes: ReadonlyArray<AppendOutcome>) =>
@@ -258,35 +264,37 @@ export const makeEventLog = (
         })
       })
 
-    const commitDirect = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      Effect.uninterruptible(Effect.suspend(() => {
-        directInFlight = true
-        return Effect.map(Effect.exit(commit([request])), (exit) => {
+    /** A lone appender's commit, on its own fibre (uninterruptible: called inside `submitOrCommit`'s mask). */
+    const commitDirect = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> => {
+      directInFlight = true
+      return Effect.matchCauseEffect(writeBatch([request]), {
+        onSuccess: (plan) =>
+          Effect.flatMap(notify(plan), () => {
+            directDone()
+            const outcome = plan.outcomes[0]!
+            return outcome._tag === "Success" ? Effect.succeed(outcome.result) : Effect.fail(outcome.error)
+          }),
+        onFailure: (cause) => {
           directDone()
-          return exit
-        })
-      })).pipe(Effect.flatMap((exit): Effect.Effect<AppendResult, AppendError> => {
-        if (Exit.isFailure(exit)) return Effect.failCause(exit.cause)
-        const outcome = exit.value[0]!
-        return outcome._tag === "Success" ? Effect.succeed(outcome.result) : Effect.fail(outcome.error)
-      }))
+          return batchFailed(cause)
+        }
+      })
+    }
 
     // Group commit without a hand-off for the lone appender: a caller yields once, so that concurrent callers
     // (whose fibres are runnable now) arrive too. If nobody else arrived, is queued or is committing, it commits
     // on its own fibre; otherwise it joins the writer's next batch. A synchronous driver never yields during a
     // commit, so committing on the caller's fibre without this yield would turn N concurrent appends into N
-    // commits.
-    const isAlone = Effect.uninterruptible(Effect.suspend(() => {
-      arriving++
-      return Effect.map(Effect.yieldNow(), () => {
-        arriving--
-        return arriving === 0 && !writerBusy && !directInFlight && !closed &&
-          queue.length === 0
-      })
-    }))
-
+    // commits. Uninterruptible up to the choice, so that `arriving` always counts down.
     const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      windowed ? submit(request) : Effect.flatMap(isAlone, (alone) => alone ? commitDirect(request) : submit(request))
+      windowed ? submit(request) : Effect.uninterruptibleMask((restore) => {
+        arriving++
+        return Effect.flatMap(Effect.yieldNow(), () => {
+          arriving--
+          const alone = arriving === 0 && !writerBusy && !directInFlight && !closed && queue.length === 0
+          return alone ? commitDirect(request) : restore(submit(request))
+        })
+      })
 
     const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) => {
       const invalid = invalidEncoded(events)

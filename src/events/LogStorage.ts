@@ -84,6 +84,4 @@ export interface LogStorage {
    * appear later (SQLite). Subscribers still detect gaps (commits of other processes) and read those.
    */
   readonly tailFromCommits?: boolean | undefined
-  /** After a commit of this process: tell other processes (PostgreSQL NOTIFY). */
-  readonly announce: (head: number) => Effect.Effect<void, EventLogError>
 }

@@ -72,12 +72,13 @@ export const makeSubscribeRaw = (
 (fromPosition: number, subscribeOptions?: SubscribeOptions): Stream.Stream<RecordedEvent, EventLogError> => {
   const pageSize = subscribeOptions?.pageSize ?? options.pageSize
   return Stream.unwrapScoped(Effect.gen(function*() {
-    // Subscribe to notices before the first read, so a commit between a read and the wait is never missed.
-    const notices = yield* PubSub.subscribe(commits)
+    // Counted before subscribing (commits publish only while someone is counted), and subscribed to notices
+    // before the first read, so a commit between a read and the wait is never missed.
     yield* Effect.acquireRelease(
       Effect.sync(() => listeners.count++),
       () => Effect.sync(() => listeners.count--)
     )
+    const notices = yield* PubSub.subscribe(commits)
     const external = yield* Queue.sliding<void>(1)
     yield* storage.externalCommits.pipe(
       Stream.runForEach(() => Queue.offer(external, undefined)),

@@ -189,7 +189,7 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
 
     // One statement per batch whatever its size, with the same text for every size (nine array parameters, not
     // nine placeholders per row): insert from unnested arrays, move the head, and queue the wake-up. NOTIFY inside the transaction is delivered
-    // only on commit, so no listener is woken for a rolled-back batch; `announce` has nothing left to do.
+    // only on commit, so no listener is woken for a rolled-back batch.
     const insertRows = (rows: ReadonlyArray<EventRow>) => {
       const n = rows.length
       const positions = new Array<number>(n)
@@ -332,8 +332,8 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
       const plan = cachedPlan(cache, requests, recordedAt)
       if (plan === undefined) return learned(requests, recordedAt)
       const statement = cachedStatement(plan, cache.head())
-      return writer.command(statement.name, statement.text, statement.values).pipe(
-        Effect.flatMap((count): Effect.Effect<BatchCommit, EventLogError> => {
+      return Effect.matchEffect(writer.command(statement.name, statement.text, statement.values), {
+        onSuccess: (count): Effect.Effect<BatchCommit, EventLogError> => {
           if (count !== plan.rows.length) {
             // Another writer moved the head: nothing was written.
             cache.forget()
@@ -341,13 +341,13 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
           }
           cache.remember(plan)
           return Effect.succeed({ outcomes: plan.outcomes, head: plan.head, written: count })
-        }),
-        Effect.catchTag("SqlError", (error) => {
+        },
+        onFailure: (error) => {
           cache.forget()
           // A stored event id (perhaps a retry) or a stream assumed new that exists: decided in the database.
           return sqlState(error) === "23505" ? learned(requests, recordedAt) : Effect.fail(toEventLogError("append")(error))
-        })
-      )
+        }
+      })
     }
 
     const readAll = (fromPosition: number, limit: number) =>
@@ -412,8 +412,7 @@ export const makePgLogStorage: Effect.Effect<LogStorage, never, SqlClient.SqlCli
       head,
       streamVersion,
       stats,
-      externalCommits,
-      announce: () => Effect.void
+      externalCommits
     }
     return storage
   })

@@ -238,8 +238,7 @@ export const make = (
       streamVersion,
       stats,
       tailFromCommits: true,
-      externalCommits: Stream.never,
-      announce: () => Effect.void
+      externalCommits: Stream.never
     }
     return storage
   })
