@@ -35,6 +35,12 @@ const Op = fc.record({
 })
 type Op = typeof Op extends fc.Arbitrary<infer T> ? T : never
 
+/** The names of the prepared statements sent through a spied `pg.Client.query`. */
+const statementNames = (calls: ReadonlyArray<ReadonlyArray<unknown>>): Array<string> =>
+  calls.map(([config]) =>
+    typeof config === "object" && config !== null && "name" in config && typeof config.name === "string" ? config.name : ""
+  )
+
 afterEach(() => {
   vi.restoreAllMocks()
 })
@@ -54,7 +60,7 @@ describePg("PostgreSQL append planned from cached versions", () => {
           run++
           const name = (s: number) => stream(`run${run}-s${s}`)
           // The model: the whole log as planBatch sees it.
-          let head = yield* instances[0]!.log.head
+          let head: number = yield* instances[0]!.log.head
           const versions = new Map<string, number>()
           const existing = new Map<string, StoredIdentity>()
           const sent: Array<{ readonly streamId: string; readonly events: ReadonlyArray<EncodedEvent> }> = []
@@ -118,9 +124,7 @@ describePg("PostgreSQL append planned from cached versions", () => {
           { numRuns: 40, seed: 7 }
         )
       )
-      const names = query.mock.calls.map(([config]) =>
-        typeof config === "object" && config !== null && "name" in config ? String(config.name) : ""
-      )
+      const names = statementNames(query.mock.calls)
       assert.isTrue(names.some((n) => n.startsWith("tau_append_cached_")), "the cached statement ran")
       assert.isTrue(names.includes("tau_append_one_statement"), "the fallback ran")
     }).pipe(Effect.scoped), 120_000)
@@ -153,9 +157,7 @@ describePg("PostgreSQL append planned from cached versions", () => {
       for (const s of streams) {
         assert.deepStrictEqual(stored.filter((e) => e.streamId === s).map((e) => e.streamVersion), Array.from({ length: 20 }, (_, i) => i + 1))
       }
-      const batched = query.mock.calls.some(([config]) =>
-        typeof config === "object" && config !== null && "name" in config && /^tau_append_cached_([2-9]|\d\d|many)/.test(String(config.name))
-      )
+      const batched = statementNames(query.mock.calls).some((name) => /^tau_append_cached_([2-9]|\d\d|many)/.test(name))
       assert.isTrue(batched, "several requests went through one cached statement")
     }).pipe(Effect.scoped), 60_000)
 })
