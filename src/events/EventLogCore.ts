@@ -124,6 +124,7 @@ export const makeEventLog = (
     const commits = yield* Effect.acquireRelease(PubSub.sliding<CommitNotice>(NOTICE_CAPACITY), PubSub.shutdown)
     const listeners = { count: 0 }
     const shareRows = storage.tailFromCommits === true
+    const blocking = storage.blockingAppend === true
 
     const writeBatch = (requests: ReadonlyArray<AppendRequest>): Effect.Effect<BatchCommit, EventLogError> => {
       if (storage.appendBatch !== undefined) return storage.appendBatch(requests, new Date())
@@ -264,7 +265,7 @@ export const makeEventLog = (
         })
       })
 
-    /** A lone appender's commit, on its own fibre (uninterruptible: called inside `submitOrCommit`'s mask). */
+    /** A lone appender's commit, on its own fibre; run uninterruptibly (see `submitOrCommit`). */
     const commitDirect = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> => {
       directInFlight = true
       return Effect.matchCauseEffect(writeBatch([request]), {
@@ -281,20 +282,33 @@ export const makeEventLog = (
       })
     }
 
+    const nobodyElse = () => arriving === 0 && !writerBusy && !directInFlight && !closed && queue.length === 0
+
     // Group commit without a hand-off for the lone appender: a caller yields once, so that concurrent callers
     // (whose fibres are runnable now) arrive too. If nobody else arrived, is queued or is committing, it commits
     // on its own fibre; otherwise it joins the writer's next batch. A synchronous driver never yields during a
     // commit, so committing on the caller's fibre without this yield would turn N concurrent appends into N
     // commits. Uninterruptible up to the choice, so that `arriving` always counts down.
-    const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      windowed ? submit(request) : Effect.uninterruptibleMask((restore) => {
+    const yieldThenCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      Effect.uninterruptibleMask((restore) => {
         arriving++
         return Effect.flatMap(Effect.yieldNow(), () => {
           arriving--
-          const alone = arriving === 0 && !writerBusy && !directInFlight && !closed && queue.length === 0
-          return alone ? commitDirect(request) : restore(submit(request))
+          return nobodyElse() ? commitDirect(request) : restore(submit(request))
         })
       })
+
+    // With a driver that waits on I/O, callers arriving during a lone commit queue behind it, so after a lone
+    // commit (no contention) the next caller chooses at once; after a batch it yields, so that the batch's
+    // callers, resumed together, append together again.
+    const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      windowed ? submit(request) : Effect.suspend(() =>
+        blocking || lastBatchSize > 1
+          ? yieldThenCommit(request)
+          : nobodyElse()
+          ? Effect.uninterruptible(Effect.suspend(() => commitDirect(request)))
+          : submit(request)
+      )
 
     const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) => {
       const invalid = invalidEncoded(events)

@@ -84,4 +84,9 @@ export interface LogStorage {
    * appear later (SQLite). Subscribers still detect gaps (commits of other processes) and read those.
    */
   readonly tailFromCommits?: boolean | undefined
+  /**
+   * True when `appendBatch` commits synchronously, holding the event loop (better-sqlite3): nobody can queue
+   * behind a lone appender's commit, so every lone appender yields first to let concurrent callers arrive.
+   */
+  readonly blockingAppend?: boolean | undefined
 }

@@ -238,6 +238,7 @@ export const make = (
       streamVersion,
       stats,
       tailFromCommits: true,
+      blockingAppend: true,
       externalCommits: Stream.never
     }
     return storage
