@@ -6,7 +6,7 @@
  *   (c) 64 fibres appending single events (group commit) target >= 5x raw one-per-transaction
  * Raw and Tau run in alternating slices (see `interleaved`) so that load drifting on a shared machine hits both.
  * Needs TAU_TEST_DATABASE_URL (or TAU_BENCH_DATABASE_URL); creates and drops its own databases.
- * Run: npm run bench:pg   (or: node --import tsx bench/eventlog-pg.ts [scale])
+ * Run: npm run bench:pg   (or: node --import ./bin/register.mjs bench/eventlog-pg.ts [scale])
  */
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { randomBytes } from "node:crypto"

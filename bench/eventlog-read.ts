@@ -1,7 +1,7 @@
 /**
  * (d) Reading the whole log: EventLog.readAll (keyset pages) + decode into catalogue events, against raw
  * better-sqlite3 iterate + JSON.parse over the same 1,000,000 rows, in the same run.   target >= 0.6x raw
- * Run: npm run bench:read   (or: node --import tsx bench/eventlog-read.ts [events])
+ * Run: npm run bench:read   (or: node --import ./bin/register.mjs bench/eventlog-read.ts [events])
  */
 import Database from "better-sqlite3"
 import { Effect, Layer, ManagedRuntime } from "effect"

@@ -5,7 +5,7 @@
  *   (b) 100 events per append                             target >= 0.8x raw
  *   (c) 64 fibres appending single events (group commit) target >= 5x raw one-per-transaction
  * Raw and Tau run in alternating slices (`interleaved`, bench/common.ts) on databases open side by side.
- * Run: npm run bench:sqlite   (or: node --import tsx bench/eventlog-sqlite.ts [scale])
+ * Run: npm run bench:sqlite   (or: node --import ./bin/register.mjs bench/eventlog-sqlite.ts [scale])
  */
 import Database from "better-sqlite3"
 import { Effect, Layer, ManagedRuntime } from "effect"

@@ -7,7 +7,7 @@
  *   added latency p50/p99 at 50 connections
  *   throughput at 50 connections              target: >= 1,000 requests/s
  * Agent mode (no tools: a session per request, ~8 events each) and proxy mode (client tools) are both run.
- * Run: npm run bench:gateway   (or: node --import tsx bench/gateway.ts [scale])
+ * Run: npm run bench:gateway   (or: node --import ./bin/register.mjs bench/gateway.ts [scale])
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"

@@ -2,7 +2,7 @@
  * Latency of top-10 hybrid search over 100,000 memory records on SQLite (p50/p99, target p50 <= 50 ms), the
  * cold first search (loads the vector cache), and write throughput of Memory.record through the log (each
  * write waits for the projection: read-your-writes), sequential and with 32 concurrent writers.
- * Run: node --import tsx bench/memory-latency.ts [records=100000]
+ * Run: node --import ./bin/register.mjs bench/memory-latency.ts [records=100000]
  */
 import { Effect } from "effect"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"

@@ -2,7 +2,7 @@
  * Retrieval quality on the labelled set bench/data/memory-eval.json: recall@5 and MRR (first relevant hit in
  * the top 10) for hybrid search versus vector-only versus full-text-only, through the real Memory service on
  * SQLite. Hybrid must beat both.
- * Run: node --import tsx bench/memory-quality.ts
+ * Run: node --import ./bin/register.mjs bench/memory-quality.ts
  */
 import { Effect } from "effect"
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs"

@@ -3,7 +3,7 @@
  * classes, 1-3 exchanges, tool calls, safety events, feedback, every kind of ending) in a SQLite log; then
  * (1) the reward actor catches up on all of them (live rewards appended), (2) `Rescorer.rescore` with another
  * configuration replays the whole log and writes `tau_rescores`. Prints sessions per minute and the ratio to
- * the target. Run: node --import tsx bench/rescore.ts [sessions=10000]
+ * the target. Run: node --import ./bin/register.mjs bench/rescore.ts [sessions=10000]
  */
 import { Effect, Layer } from "effect"
 import { join } from "node:path"
