@@ -298,16 +298,16 @@ export const makeEventLog = (
         })
       })
 
-    // With a driver that waits on I/O, callers arriving during a lone commit queue behind it, so after a lone
-    // commit (no contention) the next caller chooses at once; after a batch it yields, so that the batch's
-    // callers, resumed together, append together again.
+    // A caller that finds anyone else arriving, queued or committing joins the next batch at once. Otherwise,
+    // with a driver that waits on I/O, callers arriving during its commit will queue behind it, so after a lone
+    // commit (no contention) it commits at once; after a batch, or with a blocking driver, it yields first.
     const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
       windowed ? submit(request) : Effect.suspend(() =>
-        blocking || lastBatchSize > 1
+        !nobodyElse()
+          ? submit(request)
+          : blocking || lastBatchSize > 1
           ? yieldThenCommit(request)
-          : nobodyElse()
-          ? Effect.uninterruptible(Effect.suspend(() => commitDirect(request)))
-          : submit(request)
+          : Effect.uninterruptible(Effect.suspend(() => commitDirect(request)))
       )
 
     const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) => {
