@@ -2,8 +2,8 @@
  * The backend-independent event log: group commit, append planning, encoding/decoding and
  * catch-up-then-live subscriptions (Subscription.ts), on top of a LogStorage.
  */
-import { Cause, Chunk, Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Option, PubSub, Stream, Tracer } from "effect"
-import type { Scope } from "effect"
+import { Cause, Chunk, Clock, Deferred, Duration, Effect, Either, Exit, FiberId, PubSub, Stream } from "effect"
+import type { Scope, Tracer } from "effect"
 import { newEventId } from "../domain/Ids.ts"
 import type { StreamId } from "../domain/Ids.ts"
 import { batchKeys, planBatch } from "./AppendPlan.ts"
@@ -268,13 +268,13 @@ export const makeEventLog = (
     /** A lone appender's commit, on its own fibre; run uninterruptibly (see `submitOrCommit`). */
     const commitDirect = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> => {
       directInFlight = true
+      const settle = (plan: BatchCommit): Effect.Effect<AppendResult, AppendError> => {
+        directDone()
+        const outcome = plan.outcomes[0]!
+        return outcome._tag === "Success" ? Effect.succeed(outcome.result) : Effect.fail(outcome.error)
+      }
       return Effect.matchCauseEffect(writeBatch([request]), {
-        onSuccess: (plan) =>
-          Effect.flatMap(notify(plan), () => {
-            directDone()
-            const outcome = plan.outcomes[0]!
-            return outcome._tag === "Success" ? Effect.succeed(outcome.result) : Effect.fail(outcome.error)
-          }),
+        onSuccess: (plan) => plan.written === 0 || listeners.count === 0 ? settle(plan) : Effect.flatMap(notify(plan), () => settle(plan)),
         onFailure: (cause) => {
           directDone()
           return batchFailed(cause)
@@ -284,31 +284,23 @@ export const makeEventLog = (
 
     const nobodyElse = () => arriving === 0 && !writerBusy && !directInFlight && !closed && queue.length === 0
 
-    // Group commit without a hand-off for the lone appender: a caller yields once, so that concurrent callers
-    // (whose fibres are runnable now) arrive too. If nobody else arrived, is queued or is committing, it commits
-    // on its own fibre; otherwise it joins the writer's next batch. A synchronous driver never yields during a
-    // commit, so committing on the caller's fibre without this yield would turn N concurrent appends into N
-    // commits. Uninterruptible up to the choice, so that `arriving` always counts down.
-    const yieldThenCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      Effect.uninterruptibleMask((restore) => {
+    // Group commit without a hand-off for the lone appender. A caller that finds anyone else arriving, queued or
+    // committing joins the writer's next batch. A caller alone commits on its own fibre: at once when the driver
+    // waits on I/O and the last commit was lone too (callers arriving during the commit queue behind it);
+    // otherwise it first yields once, so that concurrent callers (whose fibres are runnable now) arrive too —
+    // a synchronous driver never yields during a commit, and without this yield N concurrent appends would be
+    // N commits; after a batch, the batch's callers resumed together append together again. Uninterruptible
+    // up to the choice (`arriving` always counts down); waiting in the queue stays interruptible.
+    const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      windowed ? submit(request) : Effect.uninterruptibleMask((restore) => {
+        if (!nobodyElse()) return restore(submit(request))
+        if (!blocking && lastBatchSize <= 1) return commitDirect(request)
         arriving++
         return Effect.flatMap(Effect.yieldNow(), () => {
           arriving--
           return nobodyElse() ? commitDirect(request) : restore(submit(request))
         })
       })
-
-    // A caller that finds anyone else arriving, queued or committing joins the next batch at once. Otherwise,
-    // with a driver that waits on I/O, callers arriving during its commit will queue behind it, so after a lone
-    // commit (no contention) it commits at once; after a batch, or with a blocking driver, it yields first.
-    const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      windowed ? submit(request) : Effect.suspend(() =>
-        !nobodyElse()
-          ? submit(request)
-          : blocking || lastBatchSize > 1
-          ? yieldThenCommit(request)
-          : Effect.uninterruptible(Effect.suspend(() => commitDirect(request)))
-      )
 
     const appendEncoded = (streamId: StreamId, expected: ExpectedVersion, events: ReadonlyArray<EncodedEvent>) => {
       const invalid = invalidEncoded(events)
@@ -333,9 +325,9 @@ export const makeEventLog = (
     // (the request or actor step that caused them), not of a span inside the log. Events encoded here are
     // well-formed by construction, so they skip appendEncoded's check.
     const append: EventLogService["append"] = (streamId, expected, events) =>
-      Effect.flatMap(Effect.context<never>(), (context) => {
-        const parent = Context.getOption(context, Tracer.ParentSpan)
-        const span = Option.isSome(parent) && parent.value._tag === "Span" ? parent.value : undefined
+      Effect.withFiberRuntime<AppendResult, AppendError>((fiber) => {
+        const parent = fiber.currentSpan
+        const span = parent !== undefined && parent._tag === "Span" ? parent : undefined
         const encoded: Array<EncodedEvent> = new Array(events.length)
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!
