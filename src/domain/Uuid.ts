@@ -10,14 +10,15 @@ let poolOffset = pool.length
 let lastMs = -1
 let counter = 0
 
-const nextRandom = (): Uint8Array => {
+/** Offset of 16 fresh random bytes in `pool` (refilled when used up). */
+const nextRandom = (): number => {
   if (poolOffset >= pool.length) {
     randomFillSync(pool)
     poolOffset = 0
   }
-  const bytes = pool.subarray(poolOffset, poolOffset + 16)
+  const at = poolOffset
   poolOffset += 16
-  return bytes
+  return at
 }
 
 export const uuidv7 = (now: number = Date.now()): string => {
@@ -28,23 +29,13 @@ export const uuidv7 = (now: number = Date.now()): string => {
     now = lastMs
   } else {
     lastMs = now
-    counter = ((r[6]! & 0x07) << 8) | r[7]!
+    counter = ((pool[r + 6]! & 0x07) << 8) | pool[r + 7]!
   }
-  const b = new Uint8Array(16)
-  b[0] = Math.floor(now / 2 ** 40) & 0xff
-  b[1] = Math.floor(now / 2 ** 32) & 0xff
-  b[2] = (now >>> 24) & 0xff
-  b[3] = (now >>> 16) & 0xff
-  b[4] = (now >>> 8) & 0xff
-  b[5] = now & 0xff
-  b[6] = 0x70 | ((counter >>> 8) & 0x0f)
-  b[7] = counter & 0xff
-  b[8] = 0x80 | (r[8]! & 0x3f)
-  for (let i = 9; i < 16; i++) b[i] = r[i]!
-  let s = ""
-  for (let i = 0; i < 16; i++) {
-    s += hex[b[i]!]
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += "-"
-  }
-  return s
+  const high = Math.floor(now / 2 ** 32)
+  return hex[(high >>> 8) & 0xff]! + hex[high & 0xff]! + hex[(now >>> 24) & 0xff]! + hex[(now >>> 16) & 0xff]! + "-" +
+    hex[(now >>> 8) & 0xff]! + hex[now & 0xff]! + "-" +
+    hex[0x70 | ((counter >>> 8) & 0x0f)]! + hex[counter & 0xff]! + "-" +
+    hex[0x80 | (pool[r + 8]! & 0x3f)]! + hex[pool[r + 9]!]! + "-" +
+    hex[pool[r + 10]!]! + hex[pool[r + 11]!]! + hex[pool[r + 12]!]! + hex[pool[r + 13]!]! + hex[pool[r + 14]!]! +
+    hex[pool[r + 15]!]!
 }
