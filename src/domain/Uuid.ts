@@ -4,7 +4,6 @@
  */
 import { randomFillSync } from "node:crypto"
 
-const hex: ReadonlyArray<string> = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
 const pool = new Uint8Array(16 * 256)
 let poolOffset = pool.length
 let lastMs = -1
@@ -21,6 +20,19 @@ const nextRandom = (): number => {
   return at
 }
 
+/** The 36 characters of the id being made (written in place, then read out as one string). */
+const out = Buffer.alloc(36, "-")
+const hexCodes = Array.from({ length: 256 }, (_, i) => {
+  const pair = i.toString(16).padStart(2, "0")
+  return (pair.charCodeAt(0) << 8) | pair.charCodeAt(1)
+})
+/** Hex digits of `byte` at `at` and `at + 1`. */
+const put = (at: number, byte: number) => {
+  const code = hexCodes[byte & 0xff]!
+  out[at] = code >>> 8
+  out[at + 1] = code & 0xff
+}
+
 export const uuidv7 = (now: number = Date.now()): string => {
   const r = nextRandom()
   if (now <= lastMs) {
@@ -32,10 +44,16 @@ export const uuidv7 = (now: number = Date.now()): string => {
     counter = ((pool[r + 6]! & 0x07) << 8) | pool[r + 7]!
   }
   const high = Math.floor(now / 2 ** 32)
-  return hex[(high >>> 8) & 0xff]! + hex[high & 0xff]! + hex[(now >>> 24) & 0xff]! + hex[(now >>> 16) & 0xff]! + "-" +
-    hex[(now >>> 8) & 0xff]! + hex[now & 0xff]! + "-" +
-    hex[0x70 | ((counter >>> 8) & 0x0f)]! + hex[counter & 0xff]! + "-" +
-    hex[0x80 | (pool[r + 8]! & 0x3f)]! + hex[pool[r + 9]!]! + "-" +
-    hex[pool[r + 10]!]! + hex[pool[r + 11]!]! + hex[pool[r + 12]!]! + hex[pool[r + 13]!]! + hex[pool[r + 14]!]! +
-    hex[pool[r + 15]!]!
+  put(0, high >>> 8)
+  put(2, high)
+  put(4, now >>> 24)
+  put(6, now >>> 16)
+  put(9, now >>> 8)
+  put(11, now)
+  put(14, 0x70 | ((counter >>> 8) & 0x0f))
+  put(16, counter)
+  put(19, 0x80 | (pool[r + 8]! & 0x3f))
+  put(21, pool[r + 9]!)
+  for (let i = 0; i < 6; i++) put(24 + 2 * i, pool[r + 10 + i]!)
+  return out.toString("latin1", 0, 36)
 }

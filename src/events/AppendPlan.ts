@@ -75,27 +75,26 @@ export const planBatch = (
 ): AppendPlan => {
   let head = snapshot.head
   const versions = new Map(snapshot.versions)
-  const known = new Map(snapshot.existing)
+  const existing = snapshot.existing
+  // Ids written by earlier requests of this batch; made only when a batch has more than one request.
+  let added: Map<string, StoredIdentity> | undefined
   const rows: Array<EventRow> = []
   const outcomes: Array<AppendOutcome> = []
+  const known = (eventId: string): StoredIdentity | undefined => existing.get(eventId) ?? added?.get(eventId)
 
-  for (const request of requests) {
-    const outcome = planOne(request)
-    outcomes.push(outcome)
+  for (let i = 0; i < requests.length; i++) {
+    outcomes.push(planOne(requests[i]!, i < requests.length - 1))
   }
   return { outcomes, rows, head }
 
-  function planOne(request: AppendRequest): AppendOutcome {
+  function planOne(request: AppendRequest, more: boolean): AppendOutcome {
     const { streamId, events } = request
-    const seen = new Set<string>()
-    let found = 0
-    for (const event of events) {
-      if (seen.has(event.eventId)) {
-        return failure(new EventIdConflict({ eventId: event.eventId, streamId, reason: "duplicate-in-append" }))
-      }
-      seen.add(event.eventId)
-      if (known.has(event.eventId)) found++
+    const duplicate = firstDuplicate(events)
+    if (duplicate !== undefined) {
+      return failure(new EventIdConflict({ eventId: duplicate, streamId, reason: "duplicate-in-append" }))
     }
+    let found = 0
+    for (const event of events) if (known(event.eventId) !== undefined) found++
 
     if (found > 0) return retried(request)
 
@@ -121,7 +120,7 @@ export const planBatch = (
         recordedAt: event.recordedAt ?? recordedAt
       }
       rows.push(row)
-      known.set(event.eventId, row)
+      if (more) (added ??= new Map()).set(event.eventId, row)
       positions.push(row.position)
     }
     versions.set(streamId, version)
@@ -134,7 +133,7 @@ export const planBatch = (
     const positions: Array<Position> = []
     let previous: StoredIdentity | undefined
     for (const event of events) {
-      const stored = known.get(event.eventId)
+      const stored = known(event.eventId)
       if (stored === undefined) {
         return failure(new EventIdConflict({ eventId: event.eventId, streamId, reason: "partial-batch" }))
       }
@@ -147,6 +146,22 @@ export const planBatch = (
     }
     return success({ streamId, positions, streamVersion: previous!.streamVersion, written: false })
   }
+}
+
+/** The first event id that repeats an earlier one in the same request (a pairwise scan for the usual few). */
+const firstDuplicate = (events: ReadonlyArray<EncodedEvent>): EventId | undefined => {
+  if (events.length > 8) {
+    const seen = new Set<string>()
+    for (const { eventId } of events) {
+      if (seen.has(eventId)) return eventId
+      seen.add(eventId)
+    }
+    return undefined
+  }
+  for (let i = 1; i < events.length; i++) {
+    for (let j = 0; j < i; j++) if (events[j]!.eventId === events[i]!.eventId) return events[i]!.eventId
+  }
+  return undefined
 }
 
 const success = (result: AppendResult): AppendOutcome => ({ _tag: "Success", result })

@@ -29,15 +29,16 @@ export const cachedPlan = (
   const head = cache.head()
   if (head < 0) return undefined
   const versions = new Map<string, number>()
-  const seen = new Set<string>()
+  const assumedNew = new Set<string>()
   for (const request of requests) {
-    if (seen.has(request.streamId)) continue
-    seen.add(request.streamId)
-    const version = cache.get(request.streamId)
-    if (version === undefined) {
-      if (request.expected !== "no_stream") return undefined
-    } else if (version > 0) {
-      versions.set(request.streamId, version)
+    const streamId = request.streamId
+    if (versions.has(streamId) || assumedNew.has(streamId)) continue
+    const version = cache.get(streamId)
+    if (version === undefined || version === 0) {
+      if (version === undefined && request.expected !== "no_stream") return undefined
+      assumedNew.add(streamId)
+    } else {
+      versions.set(streamId, version)
     }
   }
   const plan = planBatch(requests, { head, versions, existing: new Map() }, recordedAt)
@@ -85,30 +86,35 @@ export interface CachedStatement {
   readonly values: ReadonlyArray<unknown>
 }
 
-const rowValues = (row: EventRow) => [
-  row.position,
-  row.eventId,
-  row.streamId,
-  row.streamVersion,
-  row.type,
-  row.schemaVersion,
-  row.data,
-  row.metadata,
-  row.recordedAt.toISOString()
-]
+/** Appends the row's nine parameters in column order. */
+const pushRow = (values: Array<unknown>, row: EventRow) => {
+  values.push(
+    row.position,
+    row.eventId,
+    row.streamId,
+    row.streamVersion,
+    row.type,
+    row.schemaVersion,
+    row.data,
+    row.metadata,
+    row.recordedAt.toISOString()
+  )
+}
 
 /** The statement for a cached plan made at `headBefore`; it writes all of `plan.rows` or none. */
 export const cachedStatement = (plan: AppendPlan, headBefore: number): CachedStatement => {
   const rows = plan.rows
   if (rows.length <= MAX_SCALAR_ROWS) {
     const values: Array<unknown> = [headBefore, plan.head]
-    for (const row of rows) values.push(...rowValues(row))
+    for (const row of rows) pushRow(values, row)
     return { name: `tau_append_cached_${rows.length}`, text: textFor(rows.length), values }
   }
-  const columns: Array<Array<unknown>> = TYPES.map(() => new Array<unknown>(rows.length))
-  for (let r = 0; r < rows.length; r++) {
-    const values = rowValues(rows[r]!)
-    for (let c = 0; c < values.length; c++) columns[c]![r] = values[c]
+  const columns: Array<Array<unknown>> = TYPES.map(() => [])
+  const values: Array<unknown> = []
+  for (const row of rows) {
+    values.length = 0
+    pushRow(values, row)
+    for (let c = 0; c < values.length; c++) columns[c]!.push(values[c])
   }
   return { name: "tau_append_cached_many", text: arrayText, values: [headBefore, plan.head, ...columns] }
 }
