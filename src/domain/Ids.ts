@@ -87,11 +87,10 @@ export type Position = typeof Position.Type
 export const StreamVersion = Schema.Int.pipe(Schema.nonNegative(), Schema.brand("StreamVersion"))
 export type StreamVersion = typeof StreamVersion.Type
 
-quickMake(EventId, nonEmpty)
+for (const id of [EventId, TurnId, ToolCallId, PromptVersionId, HeuristicId, BulletinId, RolloutId, ModelName, ToolName,
+  SafetyRuleId, PolicyUpdateId]) quickMake(id, nonEmpty)
+for (const id of [SessionId, MemoryId, PromptName, ExperimentId, ApiKeyId]) quickMake(id, streamKey)
 quickMake(StreamId, (a) => nonEmpty(a) && streamIdPattern.test(a))
-quickMake(SessionId, streamKey)
-quickMake(TurnId, nonEmpty)
-quickMake(ToolCallId, nonEmpty)
 quickMake(Position, nonNegativeInt)
 quickMake(StreamVersion, nonNegativeInt)
 

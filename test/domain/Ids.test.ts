@@ -1,11 +1,11 @@
 /**
- * Ids: the brands' quick `make` (one predicate) accepts exactly what their schemas accept and throws Schema's
+ * Ids: every brand's quick `make` (one predicate) accepts exactly what their schemas accept and throws Schema's
  * ParseError for the rest; UUIDv7 ids are well-formed, carry their millisecond and sort in creation order.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { ParseResult, Schema } from "effect"
 import fc from "fast-check"
-import { EventId, Position, SessionId, StreamId, StreamVersion, ToolCallId, TurnId } from "../../src/domain/Ids.ts"
+import * as Ids from "../../src/domain/Ids.ts"
 import { uuidv7 } from "../../src/domain/Uuid.ts"
 
 interface Brand<A> {
@@ -14,15 +14,27 @@ interface Brand<A> {
 }
 const brand = <A>(is: (u: unknown) => boolean, make: (a: A) => unknown): Brand<A> => ({ is, make })
 const strings: ReadonlyArray<Brand<string>> = [
-  brand(Schema.is(EventId), EventId.make),
-  brand(Schema.is(StreamId), StreamId.make),
-  brand(Schema.is(SessionId), SessionId.make),
-  brand(Schema.is(TurnId), TurnId.make),
-  brand(Schema.is(ToolCallId), ToolCallId.make)
+  brand(Schema.is(Ids.EventId), Ids.EventId.make),
+  brand(Schema.is(Ids.StreamId), Ids.StreamId.make),
+  brand(Schema.is(Ids.SessionId), Ids.SessionId.make),
+  brand(Schema.is(Ids.TurnId), Ids.TurnId.make),
+  brand(Schema.is(Ids.ToolCallId), Ids.ToolCallId.make),
+  brand(Schema.is(Ids.MemoryId), Ids.MemoryId.make),
+  brand(Schema.is(Ids.PromptName), Ids.PromptName.make),
+  brand(Schema.is(Ids.PromptVersionId), Ids.PromptVersionId.make),
+  brand(Schema.is(Ids.HeuristicId), Ids.HeuristicId.make),
+  brand(Schema.is(Ids.BulletinId), Ids.BulletinId.make),
+  brand(Schema.is(Ids.ExperimentId), Ids.ExperimentId.make),
+  brand(Schema.is(Ids.RolloutId), Ids.RolloutId.make),
+  brand(Schema.is(Ids.ApiKeyId), Ids.ApiKeyId.make),
+  brand(Schema.is(Ids.ModelName), Ids.ModelName.make),
+  brand(Schema.is(Ids.ToolName), Ids.ToolName.make),
+  brand(Schema.is(Ids.SafetyRuleId), Ids.SafetyRuleId.make),
+  brand(Schema.is(Ids.PolicyUpdateId), Ids.PolicyUpdateId.make)
 ]
 const numbers: ReadonlyArray<Brand<number>> = [
-  brand(Schema.is(Position), Position.make),
-  brand(Schema.is(StreamVersion), StreamVersion.make)
+  brand(Schema.is(Ids.Position), Ids.Position.make),
+  brand(Schema.is(Ids.StreamVersion), Ids.StreamVersion.make)
 ]
 
 const agrees = <A>(schema: Brand<A>, value: A) => {
