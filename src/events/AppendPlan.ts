@@ -74,7 +74,8 @@ export const planBatch = (
   recordedAt: Date
 ): AppendPlan => {
   let head = snapshot.head
-  const versions = new Map(snapshot.versions)
+  // Versions as the batch moves them; a batch of one request reads the snapshot's and moves nothing.
+  const moved = requests.length > 1 ? new Map(snapshot.versions) : undefined
   const existing = snapshot.existing
   // Ids written by earlier requests of this batch; made only when a batch has more than one request.
   let added: Map<string, StoredIdentity> | undefined
@@ -98,7 +99,7 @@ export const planBatch = (
 
     if (found > 0) return retried(request)
 
-    const actual = versions.get(streamId) ?? 0
+    const actual = (moved ?? snapshot.versions).get(streamId) ?? 0
     if (!versionMatches(request.expected, actual)) {
       return failure(new StreamVersionConflict({ streamId, expected: request.expected, actual }))
     }
@@ -123,7 +124,7 @@ export const planBatch = (
       if (more) (added ??= new Map()).set(event.eventId, row)
       positions.push(row.position)
     }
-    versions.set(streamId, version)
+    moved?.set(streamId, version)
     return success({ streamId, positions, streamVersion: version as StreamVersion, written: events.length > 0 })
   }
 

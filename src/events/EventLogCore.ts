@@ -55,8 +55,10 @@ const ADAPTIVE_MAX_YIELDS = 256
 const isNewEvent = (e: TauEvent | NewEvent): e is NewEvent => !("_tag" in e)
 
 /** Current span's ids, so every event can be traced back to the request that caused it. */
+const noMetadata: EventMetadata = Object.freeze({})
+
 const withTraceIds = (metadata: EventMetadata | undefined, span: Tracer.Span | undefined): EventMetadata => {
-  const base = metadata ?? {}
+  const base = metadata ?? noMetadata
   if (span === undefined || base.traceId !== undefined) return base
   return { ...base, traceId: span.traceId, spanId: span.spanId }
 }
@@ -331,8 +333,15 @@ export const makeEventLog = (
         const encoded: Array<EncodedEvent> = new Array(events.length)
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!
-          const spec: NewEvent = isNewEvent(e) ? e : { event: e }
-          encoded[i] = { eventId: spec.eventId ?? newEventId(), ...encodeEvent(spec.event), metadata: withTraceIds(spec.metadata, span) }
+          const spec = isNewEvent(e) ? e : undefined
+          const payload = encodeEvent(isNewEvent(e) ? e.event : e)
+          encoded[i] = {
+            eventId: spec?.eventId ?? newEventId(),
+            type: payload.type,
+            schemaVersion: payload.schemaVersion,
+            data: payload.data,
+            metadata: withTraceIds(spec?.metadata, span)
+          }
         }
         return submitOrCommit({ streamId, expected, events: encoded })
       })

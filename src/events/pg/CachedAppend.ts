@@ -13,8 +13,10 @@
  * conflicts exactly. A batch the cache predicts a conflict for goes there too.
  */
 import { planBatch } from "../AppendPlan.ts"
-import type { AppendPlan, AppendRequest, EventRow } from "../AppendPlan.ts"
+import type { AppendPlan, AppendRequest, EventRow, StoredIdentity } from "../AppendPlan.ts"
 import type { VersionCache } from "../VersionCache.ts"
+
+const nothingStored: ReadonlyMap<string, StoredIdentity> = new Map()
 
 /**
  * A plan from cached versions alone, or undefined when the batch needs the database: a stream not cached
@@ -41,7 +43,7 @@ export const cachedPlan = (
       versions.set(streamId, version)
     }
   }
-  const plan = planBatch(requests, { head, versions, existing: new Map() }, recordedAt)
+  const plan = planBatch(requests, { head, versions, existing: nothingStored }, recordedAt)
   if (plan.rows.length === 0) return undefined
   for (const outcome of plan.outcomes) if (outcome._tag === "Failure") return undefined
   return plan
