@@ -21,7 +21,9 @@ import { benchEvent, EVENT_COLUMNS, interleaved, rawRowMaker, report, writeResul
 
 const baseUrl = process.env.TAU_BENCH_DATABASE_URL ?? process.env.TAU_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const scale = Number(process.argv[2] ?? "1")
-const SINGLE = Math.round(1500 * scale)
+// Single appends run 10 slices of 450 per side: with slices of 150 (~50 ms) the cold first appends after each
+// switch between the sides weighed enough to move the ratio by ~0.08 (docs/performance.md).
+const SINGLE = Math.round(4500 * scale)
 const BATCHES = Math.round(150 * scale)
 const FIBRES = 64
 const PER_FIBRE = Math.round(40 * scale)
