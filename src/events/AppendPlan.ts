@@ -54,6 +54,10 @@ export interface AppendPlan {
   readonly head: number
 }
 
+/** Distinct stream ids named by a batch, in first-seen order. */
+export const batchStreams = (requests: ReadonlyArray<AppendRequest>): Array<StreamId> =>
+  requests.length === 1 ? [requests[0]!.streamId] : [...new Set(requests.map((request) => request.streamId))]
+
 /** Distinct stream ids and event ids named by a batch: what the backend must load before planning. */
 export const batchKeys = (requests: ReadonlyArray<AppendRequest>) => {
   const streams = new Set<StreamId>()

@@ -17,7 +17,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
-import { batchKeys, planBatch } from "../AppendPlan.ts"
+import { batchKeys, batchStreams, planBatch } from "../AppendPlan.ts"
 import type { AppendPlan, AppendRequest, EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
 import { EventLogError } from "../Errors.ts"
 import { makeVersionCache } from "../VersionCache.ts"
@@ -194,7 +194,7 @@ export const makeRawWriter = (
 
     /** The whole append transaction, synchronously: nothing else in this process runs while it holds the lock. */
     const runBatch = (requests: ReadonlyArray<AppendRequest>, recordedAt: Date): BatchCommit => {
-      const { eventIds, streamIds } = batchKeys(requests)
+      const streamIds = batchStreams(requests)
       begin.run()
       try {
         const snapshot = optimisticSnapshot(streamIds)
@@ -211,7 +211,7 @@ export const makeRawWriter = (
             begin.run()
           }
         }
-        return plannedCommit(planBatch(requests, loadSnapshot(streamIds, eventIds), recordedAt))
+        return plannedCommit(planBatch(requests, loadSnapshot(streamIds, batchKeys(requests).eventIds), recordedAt))
       } catch (cause) {
         cache.forget()
         if (db.inTransaction) rollback.run()
