@@ -1,6 +1,8 @@
 /**
  * Who may write to a session: the API key that started it (its SessionStarted carries the key id as user id),
- * or an admin key, or anyone when auth is off. Reads stay open to every read key (operators look at all
+ * or an admin key, or anyone when auth is off. A session with no owner key (started by the CLI, or while auth
+ * was off) takes writes through the gateway from admin keys only: failing closed, a write key cannot slip into
+ * a session started on the machine. Reads stay open to every read key (operators look at all
  * sessions). The owner comes from the session's first event in the log, not a projection, so a session
  * created a moment ago is already protected; it never changes, so it is cached per process.
  */
@@ -51,6 +53,12 @@ export class SessionOwners extends Effect.Service<SessionOwners>()("app/http/Ses
           return yield* new SessionForbidden({
             sessionId,
             message: `Session ${sessionId} was started by another API key; only that key or an admin key may write to it`
+          })
+        }
+        if (owner === null) {
+          return yield* new SessionForbidden({
+            sessionId,
+            message: `Session ${sessionId} has no owner key (started by the CLI or with auth off); only an admin key may write to it`
           })
         }
       })

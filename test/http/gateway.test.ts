@@ -9,6 +9,7 @@ import { Effect, Layer } from "effect"
 import { request as httpRequest } from "node:http"
 import { ApiKeys } from "../../src/http/auth/ApiKeys.ts"
 import { SessionId } from "../../src/domain/Ids.ts"
+import { Sessions } from "../../src/actors/session/Sessions.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { sessionStream } from "../../src/events/Streams.ts"
 import { GatewayLive } from "../../src/layers/Server.ts"
@@ -206,7 +207,7 @@ describe("gateway", () => {
       }).pipe(Effect.provide(layer))
     }), { timeout: 60_000 })
 
-  it.scopedLive("a session belongs to the key that started it: other write keys get 403, the owner and admin keys may continue", () =>
+  it.scopedLive("a session belongs to the key that started it: other write keys get 403, the owner and admin keys may continue; a session with no owner key takes admin keys only", () =>
     Effect.gen(function*() {
       const layer = yield* gateway({ TAU_RATE_LIMIT_RPS: "0" })
       yield* Effect.gen(function*() {
@@ -251,6 +252,17 @@ describe("gateway", () => {
 
         assert.strictEqual((yield* chat(owner.token, sessionId)).status, 200)
         assert.strictEqual((yield* chat(admin.token, sessionId)).status, 200)
+
+        // A session with no owner key (as `tau run` starts them): admin keys only.
+        const sessions = yield* Sessions
+        const local = SessionId.make("started-on-the-machine")
+        yield* sessions.ask("hello from the CLI", { sessionId: local })
+        const localVersion = yield* log.streamVersion(sessionStream(local))
+        const intruder = yield* chat(owner.token, local)
+        assert.strictEqual(intruder.status, 403)
+        assert.strictEqual(intruder.body.error?.code, "session_forbidden")
+        assert.strictEqual(yield* log.streamVersion(sessionStream(local)), localVersion)
+        assert.strictEqual((yield* chat(admin.token, local)).status, 200)
       }).pipe(Effect.provide(layer))
     }), { timeout: 60_000 })
 })
