@@ -94,6 +94,9 @@ quickMake(StreamId, (a) => nonEmpty(a) && streamIdPattern.test(a))
 quickMake(Position, nonNegativeInt)
 quickMake(StreamVersion, nonNegativeInt)
 
-/** Time-ordered ids (UUIDv7): they keep the event_id index append-mostly, which doubles batch append rate. A UUID is a valid EventId and SessionId, so no check is needed. */
+/**
+ * Time-ordered ids (UUIDv7): they keep the event_id index append-mostly, which doubles batch append rate. A UUID
+ * is a valid EventId and SessionId, so no check is needed.
+ */
 export const newEventId = (): EventId => uuidv7() as EventId
 export const newSessionId = (): SessionId => uuidv7() as SessionId

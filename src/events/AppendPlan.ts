@@ -54,6 +54,9 @@ export interface AppendPlan {
   readonly head: number
 }
 
+/** A snapshot's `existing` when no stored ids were looked up (the unique index refuses any, see the writers). */
+export const nothingStored: ReadonlyMap<string, StoredIdentity> = new Map()
+
 /** Distinct stream ids named by a batch, in first-seen order. */
 export const batchStreams = (requests: ReadonlyArray<AppendRequest>): Array<StreamId> =>
   requests.length === 1 ? [requests[0]!.streamId] : [...new Set(requests.map((request) => request.streamId))]

@@ -14,6 +14,9 @@ export const EventMetadata = Schema.Struct({
 })
 export type EventMetadata = typeof EventMetadata.Type
 
+/** Metadata with nothing in it, shared (frozen) by every event written or read without any. */
+export const noMetadata: EventMetadata = Object.freeze({})
+
 /** Expected version of a stream for an append: an exact version, "no_stream" (must not exist) or "any". */
 export const ExpectedVersion = Schema.Union(StreamVersion, Schema.Literal("no_stream", "any"))
 export type ExpectedVersion = typeof ExpectedVersion.Type

@@ -9,6 +9,7 @@ import type { StreamId } from "../domain/Ids.ts"
 import { batchKeys, planBatch } from "./AppendPlan.ts"
 import type { AppendOutcome, AppendRequest } from "./AppendPlan.ts"
 import { decodeEvent, encodeEvent } from "./Codec.ts"
+import { noMetadata } from "./Envelope.ts"
 import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
 import { EventLogError } from "./Errors.ts"
 import type { AppendError, EventDecodeError } from "./Errors.ts"
@@ -55,8 +56,6 @@ const ADAPTIVE_MAX_YIELDS = 256
 const isNewEvent = (e: TauEvent | NewEvent): e is NewEvent => !("_tag" in e)
 
 /** Current span's ids, so every event can be traced back to the request that caused it. */
-const noMetadata: EventMetadata = Object.freeze({})
-
 const withTraceIds = (metadata: EventMetadata | undefined, span: Tracer.Span | undefined): EventMetadata => {
   const base = metadata ?? noMetadata
   if (span === undefined || base.traceId !== undefined) return base
@@ -146,9 +145,12 @@ export const makeEventLog = (
         ? cause.error
         : new EventLogError({ method: "append", reason: "storage", message: "append transaction failed", cause })
 
-    /** Wakes subscribers after a commit that wrote rows; nothing to do while nobody subscribes. */
+    /** Nothing to tell after this commit: it wrote no rows, or nobody subscribes. */
+    const quiet = (plan: BatchCommit) => plan.written === 0 || listeners.count === 0
+
+    /** Wakes subscribers after a commit that wrote rows. */
     const notify = (plan: BatchCommit): Effect.Effect<void> =>
-      plan.written === 0 || listeners.count === 0
+      quiet(plan)
         ? Effect.void
         : PubSub.publish(commits, {
           head: plan.head,
@@ -276,7 +278,7 @@ export const makeEventLog = (
         return outcome._tag === "Success" ? Effect.succeed(outcome.result) : Effect.fail(outcome.error)
       }
       return Effect.matchCauseEffect(writeBatch([request]), {
-        onSuccess: (plan) => plan.written === 0 || listeners.count === 0 ? settle(plan) : Effect.flatMap(notify(plan), () => settle(plan)),
+        onSuccess: (plan) => quiet(plan) ? settle(plan) : Effect.flatMap(notify(plan), () => settle(plan)),
         onFailure: (cause) => {
           directDone()
           return batchFailed(cause)

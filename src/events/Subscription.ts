@@ -9,7 +9,8 @@
 import { Chunk, Effect, PubSub, Queue, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { EventRow } from "./AppendPlan.ts"
-import type { EventMetadata, RecordedEvent } from "./Envelope.ts"
+import { noMetadata } from "./Envelope.ts"
+import type { RecordedEvent } from "./Envelope.ts"
 import type { EventLogError } from "./Errors.ts"
 import type { SubscribeOptions } from "./EventLog.ts"
 import type { EventLogOptions } from "./EventLogOptions.ts"
@@ -24,8 +25,6 @@ export interface CommitNotice {
 /** Notices kept per subscriber; one that falls further behind sees a gap and reads storage instead. */
 export const NOTICE_CAPACITY = 64
 
-const EMPTY_METADATA: EventMetadata = Object.freeze({})
-
 /** Rows as a reader would get them back from storage. */
 export const recordedFromRows = (rows: ReadonlyArray<EventRow>): ReadonlyArray<RecordedEvent> => {
   const out: Array<RecordedEvent> = new Array(rows.length)
@@ -39,7 +38,7 @@ export const recordedFromRows = (rows: ReadonlyArray<EventRow>): ReadonlyArray<R
       type: row.type,
       schemaVersion: row.schemaVersion,
       data: JSON.parse(row.data),
-      metadata: row.metadata === "{}" ? EMPTY_METADATA : JSON.parse(row.metadata),
+      metadata: row.metadata === "{}" ? noMetadata : JSON.parse(row.metadata),
       recordedAt: row.recordedAt
     }
   }

@@ -12,11 +12,9 @@
  * nothing was written and the caller plans the batch in the database instead, which decides retries and
  * conflicts exactly. A batch the cache predicts a conflict for goes there too.
  */
-import { planBatch } from "../AppendPlan.ts"
-import type { AppendPlan, AppendRequest, EventRow, StoredIdentity } from "../AppendPlan.ts"
+import { nothingStored, planBatch } from "../AppendPlan.ts"
+import type { AppendPlan, AppendRequest, EventRow } from "../AppendPlan.ts"
 import type { VersionCache } from "../VersionCache.ts"
-
-const nothingStored: ReadonlyMap<string, StoredIdentity> = new Map()
 
 /**
  * A plan from cached versions alone, or undefined when the batch needs the database: a stream not cached

@@ -17,7 +17,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
-import { batchKeys, batchStreams, planBatch } from "../AppendPlan.ts"
+import { batchKeys, batchStreams, nothingStored, planBatch } from "../AppendPlan.ts"
 import type { AppendPlan, AppendRequest, EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
 import { EventLogError } from "../Errors.ts"
 import { makeVersionCache } from "../VersionCache.ts"
@@ -182,7 +182,7 @@ export const makeRawWriter = (
         }
         if (version > 0) versions.set(id, version)
       }
-      return { head, versions, existing: new Map() }
+      return { head, versions, existing: nothingStored }
     }
 
     const plannedCommit = (plan: AppendPlan): BatchCommit => {

@@ -13,7 +13,8 @@ import { Effect, Stream } from "effect"
 import type { Scope } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../../domain/Ids.ts"
 import type { EventRow, StorageSnapshot, StoredIdentity } from "../AppendPlan.ts"
-import type { EventMetadata, RecordedEvent } from "../Envelope.ts"
+import { noMetadata } from "../Envelope.ts"
+import type { RecordedEvent } from "../Envelope.ts"
 import { EventLogError } from "../Errors.ts"
 import type { AppendTransaction, LogStats, LogStorage } from "../LogStorage.ts"
 import { EVENT_COLUMNS, forEachInsertChunk, insertText } from "./InsertRows.ts"
@@ -67,7 +68,6 @@ const toSnapshot = (rows: ReadonlyArray<ReadonlyArray<unknown>>): StorageSnapsho
 }
 
 const COLUMNS = EVENT_COLUMNS
-const EMPTY_METADATA: EventMetadata = Object.freeze({})
 
 /** A row of `SELECT ${COLUMNS}` as an array: better-sqlite3's raw mode skips building a keyed object per row. */
 type EventValues = readonly [number, string, string, number, string, number, string, string, number]
@@ -80,7 +80,7 @@ const toRecorded = (row: EventValues): RecordedEvent => ({
   type: row[4],
   schemaVersion: row[5],
   data: JSON.parse(row[6]),
-  metadata: row[7] === "{}" ? EMPTY_METADATA : JSON.parse(row[7]),
+  metadata: row[7] === "{}" ? noMetadata : JSON.parse(row[7]),
   recordedAt: new Date(row[8])
 })
 
