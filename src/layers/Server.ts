@@ -19,6 +19,8 @@ import { ChatCompletionsRoute } from "../http/openai/ChatCompletions.ts"
 import { ModelsRoute } from "../http/openai/Models.ts"
 import { ResponsesRoute } from "../http/openai/Responses.ts"
 import { GatewayRpcRoutes } from "../http/rpc/Routes.ts"
+import { LogFlushMode } from "../events/sqlite/SqliteDatabase.ts"
+import type { Flush } from "../events/sqlite/SqliteDatabase.ts"
 import { TauAgentLive } from "./Tau.ts"
 
 /** Every route of the gateway, needing the agent, the queries and the gateway's own services. */
@@ -62,6 +64,12 @@ const served = Layer.unwrapEffect(Effect.gen(function*() {
 }))
 
 /**
+ * A server answers many requests on one event loop: SQLite's fsync runs on the thread pool unless
+ * TAU_SQLITE_FLUSH says otherwise (src/events/sqlite/WalSync.ts).
+ */
+export const servingFlush: Flush = "background"
+
+/**
  * `tau serve`: the HTTP server plus everything behind it, settings from configuration over `overrides`. The
  * output keeps the server (its address), the gateway services and the agent, for tests and embedding apps.
  */
@@ -69,5 +77,6 @@ export const GatewayLive = (overrides: Partial<GatewaySettings> = {}) =>
   served.pipe(
     Layer.provideMerge(GatewayServicesLive),
     Layer.provideMerge(TauAgentLive),
-    Layer.provide(Gateway.fromConfig(overrides))
+    Layer.provide(Gateway.fromConfig(overrides)),
+    Layer.provide(Layer.succeed(LogFlushMode, servingFlush))
   )

@@ -33,7 +33,7 @@ describe("tau (in-process)", () => {
       yield* seed(db)
       const run = yield* runCli(["log", "stats"], { TAU_DATABASE_URL: db })
       assert.isTrue(run.ok, run.stderr)
-      assert.match(run.stdout, /^database {7}SQLite .*tau\.db \(synchronous=FULL\)$/m)
+      assert.match(run.stdout, /^database {7}SQLite .*tau\.db \(synchronous=FULL, flush=commit\)$/m)
       assert.match(run.stdout, /^events {9}3$/m)
       assert.match(run.stdout, /^streams {8}1$/m)
       assert.match(run.stdout, /^ {2}UserMessageReceived {2}2$/m)

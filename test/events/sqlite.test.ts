@@ -16,6 +16,7 @@ import { eventLogContract } from "./contract/EventLogContract.ts"
 import { streamOf } from "./contract/helpers.ts"
 
 eventLogContract("sqlite", Effect.map(tempSqliteFile, (file) => () => sqliteEventLogLayer(file)))
+eventLogContract("sqlite, WAL flushed in the background", Effect.map(tempSqliteFile, (file) => () => sqliteEventLogLayer(file, {}, "background")))
 
 const pragma = (name: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<Record<string, unknown>>(`PRAGMA ${name}`)).pipe(

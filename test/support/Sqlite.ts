@@ -19,11 +19,18 @@ export const tempSqliteFile: Effect.Effect<string, never, Scope.Scope> = Effect.
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 ).pipe(Effect.map((dir) => join(dir, "tau.db")))
 
-export const sqliteDatabaseLayer = (filename: string, synchronous: SqliteDatabase.Synchronous = "FULL") =>
-  SqliteDatabase.layer({ filename, synchronous, migrations: sqliteEventLogMigrations })
+export const sqliteDatabaseLayer = (
+  filename: string,
+  synchronous: SqliteDatabase.Synchronous = "FULL",
+  flush: SqliteDatabase.Flush = "commit"
+) => SqliteDatabase.layer({ filename, synchronous, flush, migrations: sqliteEventLogMigrations })
 
 /** EventLog + SqlClient on `filename`, fast polling so cross-connection tests stay quick. */
-export const sqliteEventLogLayer = (filename: string, tuning: Partial<EventLogOptions> = {}) =>
+export const sqliteEventLogLayer = (
+  filename: string,
+  tuning: Partial<EventLogOptions> = {},
+  flush: SqliteDatabase.Flush = "commit"
+) =>
   SqliteEventLog.layerWith({ ...defaultEventLogOptions, pollInterval: Duration.millis(20), ...tuning }).pipe(
-    Layer.provideMerge(sqliteDatabaseLayer(filename))
+    Layer.provideMerge(sqliteDatabaseLayer(filename, "FULL", flush))
   )

@@ -1,6 +1,6 @@
 /**
  * Child process for the crash and multi-process tests:
- * `node --import tsx test/support/appendChild.ts <dbfile> <tag> [appendsPerWorker]`.
+ * `node --import tsx test/support/appendChild.ts <dbfile> <tag> [appendsPerWorker|forever] [commit|background]`.
  * Runs AppendWorkers against a SqliteEventLog on the file and prints one line per acknowledged append. Without a
  * count it appends until killed; with one it first prints "ready" and waits for a line on stdin, so that several
  * children (slow to start) append at the same time.
@@ -10,7 +10,9 @@ import { EventLog } from "../../src/events/EventLog.ts"
 import { appendWorkers } from "./AppendWorkers.ts"
 import { sqliteEventLogLayer } from "./Sqlite.ts"
 
-const [file, tag = "c", countArg] = process.argv.slice(2)
+const [file, tag = "c", countText, flushArg] = process.argv.slice(2)
+const countArg = countText === "forever" ? undefined : countText
+const flush = flushArg === "background" ? "background" : "commit"
 if (file === undefined) throw new Error("usage: appendChild.ts <dbfile> <tag> [appendsPerWorker]")
 
 const awaitGo = Effect.async<void>((resume) => {
@@ -25,7 +27,7 @@ const program = Effect.gen(function*() {
   yield* appendWorkers(log, tag, limit, (line) => process.stdout.write(`${line}\n`))
 })
 
-Effect.runPromise(program.pipe(Effect.provide(sqliteEventLogLayer(file).pipe(Layer.orDie)))).then(
+Effect.runPromise(program.pipe(Effect.provide(sqliteEventLogLayer(file, {}, flush).pipe(Layer.orDie)))).then(
   () => process.exit(0),
   (error) => {
     process.stderr.write(`appendChild failed: ${String(error)}\n`)

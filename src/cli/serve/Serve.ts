@@ -8,7 +8,7 @@ import { LlmConfig } from "../../agent/llm/Config.ts"
 import { resolveGatewaySettings } from "../../http/GatewayConfig.ts"
 import type { GatewaySettings } from "../../http/GatewayConfig.ts"
 import { DatabaseConfigFromEnv, describeDatabase } from "../../layers/Config.ts"
-import { GatewayLive } from "../../layers/Server.ts"
+import { GatewayLive, servingFlush } from "../../layers/Server.ts"
 import { stderrLine } from "../Output.ts"
 
 const port = Options.integer("port").pipe(
@@ -32,7 +32,7 @@ export const serveCommand = Command.make("serve", { port, host, noAuth }, (flags
       ...(flags.noAuth ? { auth: false } : {})
     }
     const settings = yield* resolveGatewaySettings(overrides)
-    const database = describeDatabase(yield* DatabaseConfigFromEnv)
+    const database = describeDatabase(yield* DatabaseConfigFromEnv, servingFlush)
     const llm = yield* LlmConfig
     const model = llm.connection._tag === "Right"
       ? `${llm.connection.right.model} at ${llm.connection.right.baseUrl}`

@@ -10,8 +10,12 @@
  * waiting, and only when that fails (the process's SqlClient connection, or another process, holds it) does it
  * reserve the SqlClient connection, whose transactions are then all closed, and wait for the lock.
  * `appendTransaction` (a body of effects) always reserves first.
+ *
+ * With `synchronous = FULL` and the `background` flush, COMMIT does not fsync: an append is answered after the
+ * WAL is flushed off the event loop (WalSync.ts), and `visibleThrough` tells readers where flushed commits end.
  */
 import Database from "better-sqlite3"
+import { closeSync, openSync } from "node:fs"
 import type { Statement } from "better-sqlite3"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
@@ -22,8 +26,10 @@ import type { AppendPlan, AppendRequest, EventRow, StorageSnapshot, StoredIdenti
 import { EventLogError } from "../Errors.ts"
 import { makeVersionCache } from "../VersionCache.ts"
 import { forEachInsertChunk, insertText } from "./InsertRows.ts"
-import { LogSynchronous } from "./SqliteDatabase.ts"
+import { LogFlushMode, LogSynchronous } from "./SqliteDatabase.ts"
 import type { AppendTransaction, BatchCommit, LogStorage } from "../LogStorage.ts"
+import { makeWalSync, WalFlush } from "./WalSync.ts"
+import type { WalSync } from "./WalSync.ts"
 
 const isConstraint = (cause: unknown): boolean => {
   const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
@@ -35,8 +41,8 @@ const isBusy = (cause: unknown): boolean => {
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
 }
 
-const appendError = (cause: unknown) =>
-  new EventLogError({
+const appendError = (cause: unknown): EventLogError =>
+  cause instanceof EventLogError ? cause : new EventLogError({
     method: "append",
     reason: isBusy(cause) ? "busy" : "storage",
     message: cause instanceof Error ? cause.message : String(cause),
@@ -71,7 +77,34 @@ export interface RawWriterOptions {
 export interface RawWriter {
   readonly appendTransaction: LogStorage["appendTransaction"]
   readonly appendBatch: NonNullable<LogStorage["appendBatch"]>
+  /** True when an append waits for a flush off the event loop rather than an fsync inside COMMIT. */
+  readonly flushesOffLoop: boolean
+  /** The highest position this process may read: commits above it are not flushed yet. */
+  readonly visibleThrough: () => number
 }
+
+/**
+ * The WAL's flusher, when the WAL file can be opened (a plain path: a `file:` URI keeps the fsync inside
+ * COMMIT). The descriptor is closed with the scope.
+ */
+const openWalSync = (db: Database.Database, filename: string) =>
+  Effect.gen(function*() {
+    if (filename.startsWith("file:")) return undefined
+    const flush = yield* WalFlush
+    // A read makes SQLite open (and create) the -wal file of a WAL-mode database.
+    yield* attempt(() => db.prepare("SELECT 1 FROM tau_events LIMIT 1").get())
+    const fd = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        try {
+          return openSync(`${filename}-wal`, "r")
+        } catch {
+          return undefined
+        }
+      }),
+      (fd) => Effect.sync(() => fd !== undefined && closeSync(fd))
+    )
+    return fd === undefined ? undefined : makeWalSync(fd, flush)
+  })
 
 export const makeRawWriter = (
   options: RawWriterOptions
@@ -88,10 +121,18 @@ export const makeRawWriter = (
       (handle) => Effect.sync(() => handle.close())
     )
     const busyTimeout = pragmas[0]?.timeout ?? 5000
+    const wal: WalSync | undefined = synchronous === "FULL" && (yield* LogFlushMode) === "background"
+      ? yield* openWalSync(db, options.filename)
+      : undefined
     yield* attempt(() => {
       db.pragma("busy_timeout = 0")
-      db.pragma(`synchronous = ${synchronous}`)
+      db.pragma(`synchronous = ${wal === undefined ? synchronous : "NORMAL"}`)
     })
+    /** The commit, answered once durable: at once when COMMIT flushed or nothing was written. */
+    const durable = (commit: BatchCommit): Effect.Effect<BatchCommit, EventLogError> =>
+      wal === undefined || commit.rows === undefined || commit.rows.length === 0
+        ? Effect.succeed(commit)
+        : Effect.as(wal.committed(commit.rows[0]!.position), commit)
 
     const headOf = db.prepare("SELECT coalesce(max(position), 0) FROM tau_events").pluck()
     const versionOf = db.prepare("SELECT max(stream_version) FROM tau_events WHERE stream_id = ?").pluck()
@@ -135,13 +176,18 @@ export const makeRawWriter = (
       return { head: headOf.get() as number, versions, existing }
     }
 
+    // The first position an appendTransaction body inserted, so its commit waits for the flush too.
+    let firstInserted: number | undefined
     const tx: AppendTransaction = {
       head: attempt(() => headOf.get() as number),
       streamVersions: (streamIds: ReadonlyArray<StreamId>) =>
         Effect.map(tx.load(streamIds, []), (snapshot) => snapshot.versions),
       existing: (eventIds: ReadonlyArray<EventId>) => Effect.map(tx.load([], eventIds), (snapshot) => snapshot.existing),
       load: (streamIds, eventIds) => attempt(() => loadSnapshot(streamIds, eventIds)),
-      insert
+      insert: (rows) => {
+        if (rows.length > 0) firstInserted ??= rows[0]!.position
+        return insert(rows)
+      }
     }
 
     const appendTransaction: LogStorage["appendTransaction"] = (body) =>
@@ -150,7 +196,10 @@ export const makeRawWriter = (
           Effect.mapError(sql.reserve, appendError),
           Effect.uninterruptible(
             attempt(() => {
+              const broken = wal?.failure()
+              if (broken !== undefined) throw broken
               db.pragma(`busy_timeout = ${busyTimeout}`)
+              firstInserted = undefined
               begin.run()
             }).pipe(
               Effect.zipRight(body(tx)),
@@ -160,7 +209,7 @@ export const makeRawWriter = (
             )
           )
         )
-      )
+      ).pipe(Effect.tap(() => wal === undefined || firstInserted === undefined ? Effect.void : wal.committed(firstInserted)))
 
     const cache = makeVersionCache()
 
@@ -236,14 +285,19 @@ export const makeRawWriter = (
 
     const appendBatch: RawWriter["appendBatch"] = (requests, recordedAt) =>
       Effect.suspend(() => {
+        const broken = wal?.failure()
+        if (broken !== undefined) return Effect.fail(broken)
         // An appendTransaction body is open on this connection: wait for it under the reservation.
-        if (db.inTransaction) return appendBatchWaiting(requests, recordedAt)
+        if (db.inTransaction) return Effect.flatMap(appendBatchWaiting(requests, recordedAt), durable)
         try {
-          return Effect.succeed(runBatch(requests, recordedAt))
+          return durable(runBatch(requests, recordedAt))
         } catch (cause) {
-          return isBusy(cause) ? appendBatchWaiting(requests, recordedAt) : Effect.fail(appendError(cause))
+          return isBusy(cause)
+            ? Effect.flatMap(appendBatchWaiting(requests, recordedAt), durable)
+            : Effect.fail(appendError(cause))
         }
       })
 
-    return { appendTransaction, appendBatch }
+    const everything = () => Number.MAX_SAFE_INTEGER
+    return { appendTransaction, appendBatch, flushesOffLoop: wal !== undefined, visibleThrough: wal?.visibleThrough ?? everything }
   })

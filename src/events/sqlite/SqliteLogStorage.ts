@@ -169,27 +169,44 @@ export const make = (
       ? undefined
       : yield* makeRawWriter({ filename, loadSql: LOAD_SQL, toSnapshot }).pipe(Effect.orDie)
 
+    // Reads end where this process's flushed commits end (RawWriter.visibleThrough): an event is seen here only
+    // once it is durable.
+    const visibleThrough = raw?.visibleThrough ?? (() => Number.MAX_SAFE_INTEGER)
+
     const readAll: LogStorage["readAll"] = (fromPosition, limit) =>
-      reader.unsafe(
-        `SELECT ${COLUMNS} FROM tau_events WHERE position >= ? ORDER BY position LIMIT ?`,
-        [fromPosition, limit]
-      ).values.pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
+      Effect.suspend(() =>
+        reader.unsafe(
+          `SELECT ${COLUMNS} FROM tau_events WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?`,
+          [fromPosition, visibleThrough(), limit]
+        ).values
+      ).pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
 
     const readStream: LogStorage["readStream"] = (streamId, fromVersion, limit) =>
-      reader.unsafe(
-        `SELECT ${COLUMNS} FROM tau_events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
-        [streamId, fromVersion, limit]
-      ).values.pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
+      Effect.suspend(() =>
+        reader.unsafe(
+          `SELECT ${COLUMNS} FROM tau_events WHERE stream_id = ? AND stream_version >= ? AND position <= ?` +
+            " ORDER BY stream_version LIMIT ?",
+          [streamId, fromVersion, visibleThrough(), limit]
+        ).values
+      ).pipe(Effect.map(toRecordedAll), Effect.mapError(toLogError("read")))
 
-    const head = reader.unsafe<{ readonly head: number }>("SELECT coalesce(max(position), 0) AS head FROM tau_events").pipe(
+    const head = Effect.suspend(() =>
+      reader.unsafe<{ readonly head: number }>(
+        "SELECT position AS head FROM tau_events WHERE position <= ? ORDER BY position DESC LIMIT 1",
+        [visibleThrough()]
+      )
+    ).pipe(
       Effect.map((rows) => (rows[0]?.head ?? 0) as Position),
       Effect.mapError(toLogError("read"))
     )
 
     const streamVersion: LogStorage["streamVersion"] = (streamId) =>
-      reader.unsafe<{ readonly version: number }>(
-        "SELECT coalesce(max(stream_version), 0) AS version FROM tau_events WHERE stream_id = ?",
-        [streamId]
+      Effect.suspend(() =>
+        reader.unsafe<{ readonly version: number }>(
+          "SELECT stream_version AS version FROM tau_events WHERE stream_id = ? AND position <= ?" +
+            " ORDER BY stream_version DESC LIMIT 1",
+          [streamId, visibleThrough()]
+        )
       ).pipe(
         Effect.map((rows) => (rows[0]?.version ?? 0) as StreamVersion),
         Effect.mapError(toLogError("read"))
@@ -238,7 +255,8 @@ export const make = (
       streamVersion,
       stats,
       tailFromCommits: true,
-      blockingAppend: true,
+      // The commit still runs on the event loop, but with the flush off it the loop is free while a batch waits.
+      blockingAppend: raw?.flushesOffLoop !== true,
       externalCommits: Stream.never
     }
     return storage
