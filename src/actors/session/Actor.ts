@@ -4,7 +4,7 @@
  * before append — encoded, run through the Safety service's deep redaction, decoded back — so no secret reaches
  * the log whatever field it hides in; the state is folded from exactly what was stored.
  */
-import { Clock, Effect, Either, Ref, Schema } from "effect"
+import { Clock, Effect, Either, Fiber, Ref, Schema } from "effect"
 import type { EventId, SessionId } from "../../domain/Ids.ts"
 import { newEventId, StreamVersion } from "../../domain/Ids.ts"
 import type { EventLogService } from "../../events/EventLog.ts"
@@ -27,14 +27,16 @@ export interface SessionActor {
   /**
    * Decides `command` on the current state and appends the events; uninterruptible once started. With
    * `defer`, the events are decided and folded into the state but appended with the next `execute` (or `flush`):
-   * a message and its turn's first model request become one append.
+   * a message and its turn's first model request become one append. With `ahead`, the append starts and
+   * `execute` returns without waiting for it to be durable: the next `execute` or `flush` waits for it first
+   * (and fails, with the state the stream's again, if it failed), so the log keeps the order of decisions.
    */
   readonly execute: (
     command: SessionCommand,
     emit: Emit,
-    options?: { readonly defer?: boolean }
+    options?: { readonly defer?: boolean; readonly ahead?: boolean }
   ) => Effect.Effect<ReadonlyArray<SessionEvent>, SessionError>
-  /** Appends deferred events, if any. */
+  /** Appends deferred events, if any, after any append still in flight. */
   readonly flush: (emit: Emit) => Effect.Effect<void, SessionError>
 }
 
@@ -102,8 +104,17 @@ export const activate = (input: {
         )
       })
 
-    const execute = (command: SessionCommand, emit: Emit, options?: { readonly defer?: boolean }) =>
+    /** An append started with `ahead` and not yet waited for. */
+    let inFlight: Fiber.RuntimeFiber<void, SessionError> | undefined
+    const settled = Effect.suspend(() => {
+      const fiber = inFlight
+      inFlight = undefined
+      return fiber === undefined ? Effect.void : Fiber.join(fiber)
+    })
+
+    const execute = (command: SessionCommand, emit: Emit, options?: { readonly defer?: boolean; readonly ahead?: boolean }) =>
       Effect.gen(function*() {
+        yield* settled
         const current = yield* Ref.get(state)
         const decision = decide(command, current)
         if (Either.isLeft(decision)) {
@@ -113,12 +124,13 @@ export const activate = (input: {
         const sealed = yield* Effect.forEach(decision.right, seal)
         deferred = [...deferred, ...sealed]
         yield* Ref.set(state, sealed.reduce(evolve, current))
-        if (options?.defer !== true) yield* flush(emit)
+        if (options?.ahead === true) inFlight = yield* Effect.forkDaemon(appendDeferred(emit))
+        else if (options?.defer !== true) yield* appendDeferred(emit)
         return sealed
       }).pipe(Effect.uninterruptible)
 
     /** Appends what was deferred; when that fails nothing was written and the state is the stream's again. */
-    const flush = (emit: Emit): Effect.Effect<void, SessionError> =>
+    const appendDeferred = (emit: Emit): Effect.Effect<void, SessionError> =>
       Effect.suspend(() => {
         if (deferred.length === 0) return Effect.void
         const events = deferred
@@ -128,6 +140,9 @@ export const activate = (input: {
           Effect.tapError(() => Ref.set(state, stored))
         )
       }).pipe(Effect.uninterruptible)
+
+    const flush = (emit: Emit): Effect.Effect<void, SessionError> =>
+      Effect.zipRight(settled, appendDeferred(emit)).pipe(Effect.uninterruptible)
 
     return {
       sessionId,

@@ -219,9 +219,12 @@ export const runLoop = (
         case "ready": {
           yield* Ref.set(turnStarted, yield* Clock.currentTimeMillis)
           const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }, { disableValidation: true }), stream)
+          // The model is called while its request is being made durable (a model call changes nothing outside):
+          // the response is recorded only after the request is, so the log's order is kept.
           yield* actor.execute(
             SessionCommand.BeginTurn({ toolsOffered: specs.map((s) => s.name), toolsTokens, params }),
-            emit
+            emit,
+            { ahead: true }
           )
           break
         }
