@@ -4,7 +4,7 @@
  * chosen by configuration, not fixed.
  */
 import { Context } from "effect"
-import type { Effect, Either, Stream } from "effect"
+import type { Duration, Effect, Either, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
 import type { AppendError, EventDecodeError, EventLogError } from "./Errors.ts"
@@ -29,6 +29,11 @@ export interface EncodedAppend {
 export interface SubscribeOptions {
   /** Rows fetched per catch-up query. */
   readonly pageSize?: number
+  /**
+   * Once caught up, how long to wait after a commit arrives for more before delivering them together: fewer,
+   * larger chunks for a consumer with a cost per chunk (a projection's transaction), at that much more lag.
+   */
+  readonly linger?: Duration.Duration | undefined
 }
 
 export interface EventLogService {

@@ -6,7 +6,7 @@
  * from its cursor and then goes on with the notices. Without rows (PostgreSQL), a notice only wakes
  * subscribers, which then read storage.
  */
-import { Chunk, Effect, PubSub, Queue, Stream } from "effect"
+import { Chunk, Duration, Effect, PubSub, Queue, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { EventRow } from "./AppendPlan.ts"
 import { noMetadata } from "./Envelope.ts"
@@ -70,6 +70,9 @@ export const makeSubscribeRaw = (
 ) =>
 (fromPosition: number, subscribeOptions?: SubscribeOptions): Stream.Stream<RecordedEvent, EventLogError> => {
   const pageSize = subscribeOptions?.pageSize ?? options.pageSize
+  const linger = subscribeOptions?.linger !== undefined && Duration.toMillis(subscribeOptions.linger) > 0
+    ? Effect.sleep(subscribeOptions.linger)
+    : Effect.void
   return Stream.unwrapScoped(Effect.gen(function*() {
     // Counted before subscribing (commits publish only while someone is counted), and subscribed to notices
     // before the first read, so a commit between a read and the wait is never missed.
@@ -92,7 +95,9 @@ export const makeSubscribeRaw = (
       Effect.timeout(options.pollInterval),
       Effect.orElseSucceed(() => undefined),
       Effect.flatMap((first) =>
-        Effect.map(Queue.takeAll(notices), (rest) => first === undefined ? undefined : [...first, ...rest])
+        first === undefined
+          ? Effect.as(Queue.takeAll(notices), undefined)
+          : Effect.zipRight(linger, Effect.map(Queue.takeAll(notices), (rest) => [...first, ...rest]))
       ),
       Effect.zipLeft(Queue.takeAll(external))
     )

@@ -6,7 +6,7 @@
  * page and their checkpoints), so a projection is updated exactly once per event whatever crashes or restarts in
  * between. The live projections share one pipeline: one subscription, one decode and one transaction per page.
  */
-import { Chunk, Config, Effect, Either, FiberHandle, FiberMap, Layer, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
+import { Chunk, Config, Duration, Effect, Either, FiberHandle, FiberMap, Layer, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import type { RecordedEvent } from "../events/Envelope.ts"
@@ -30,6 +30,15 @@ export const ProjectionRunnerConfig = Config.all({
   pageSize: Config.integer("TAU_PROJECTION_PAGE_SIZE").pipe(
     Config.validate({ message: "must be between 1 and 10000", validation: (n) => n >= 1 && n <= 10_000 }),
     Config.withDefault(500)
+  ),
+  /**
+   * How long the live pipeline lets commits gather before applying them in one page (SubscribeOptions.linger):
+   * a turn's appends become one transaction instead of one each, applied after the reply rather than during it.
+   */
+  linger: Config.integer("TAU_PROJECTION_LINGER_MS").pipe(
+    Config.validate({ message: "must be between 0 and 1000", validation: (n) => n >= 0 && n <= 1000 }),
+    Config.withDefault(50),
+    Config.map(Duration.millis)
   )
 })
 
@@ -52,7 +61,7 @@ const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const log = yield* EventLog
   const projections = yield* RegisteredProjections
-  const { pageSize } = yield* ProjectionRunnerConfig
+  const { linger, pageSize } = yield* ProjectionRunnerConfig
 
   const names = new Set(projections.map((p) => p.name))
   if (names.size !== projections.length) return yield* Effect.dieMessage("projection names must be unique")
@@ -200,7 +209,7 @@ const make = Effect.gen(function*() {
   })
 
   const follow = Effect.suspend(() =>
-    log.subscribeRaw(pipelineAt + 1, { pageSize }).pipe(
+    log.subscribeRaw(pipelineAt + 1, { pageSize, linger }).pipe(
       Stream.runForEachChunk((chunk) =>
         Effect.gen(function*() {
           const rows = Chunk.toReadonlyArray(chunk)

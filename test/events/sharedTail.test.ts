@@ -3,7 +3,9 @@
  * falls behind or sees a gap (another process's commit) reads storage and rejoins without skips or repeats.
  */
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import { Chunk, Duration, Effect, Fiber, Layer, Stream } from "effect"
+import type { RecordedEvent } from "../../src/events/Envelope.ts"
 import { makeEventLog } from "../../src/events/EventLogCore.ts"
 import { defaultEventLogOptions } from "../../src/events/EventLogOptions.ts"
 import type { LogStorage } from "../../src/events/LogStorage.ts"
@@ -71,4 +73,68 @@ describe("shared live tail (SQLite)", () => {
       const all = eventsFrom(yield* collectAll(local))
       expect(eventsFrom((yield* Fiber.join(subscriber).pipe(Effect.timeout("10 seconds"))))).toEqual(all)
     })))
+})
+
+describe("lingering subscribers", () => {
+  it.live("commits arriving within the linger come as one chunk; without it, one chunk per commit", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })
+      const chunksOf = (linger: Duration.Duration | undefined) =>
+        Effect.fork(log.subscribeRaw(1, { linger }).pipe(
+          Stream.chunks,
+          Stream.map((chunk) => Chunk.toReadonlyArray(chunk).map((r) => r.position as number)),
+          Stream.take(1),
+          Stream.runCollect,
+          Effect.map(Chunk.toReadonlyArray)
+        ))
+      const gathered = yield* chunksOf(Duration.millis(200))
+      const eager = yield* chunksOf(undefined)
+      yield* Effect.sleep(Duration.millis(30))
+      for (let i = 0; i < 3; i++) {
+        yield* log.append(streamOf("l"), "any", [sampleEvent(i)])
+        yield* Effect.sleep(Duration.millis(10))
+      }
+      expect(yield* Fiber.join(gathered)).toEqual([[1, 2, 3]])
+      expect(yield* Fiber.join(eager)).toEqual([[1]])
+    })))
+
+  it.live("random appends and pauses against lingering subscribers from random positions: each sees exactly readAll from its start", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ events: fc.integer({ min: 1, max: 3 }), pauseMs: fc.constantFrom(0, 0, 1, 3, 8) }), {
+            minLength: 5,
+            maxLength: 40
+          }),
+          fc.array(fc.record({ from: fc.integer({ min: 1, max: 30 }), lingerMs: fc.integer({ min: 0, max: 15 }) }), {
+            minLength: 1,
+            maxLength: 4
+          }),
+          (steps, subscribers) =>
+            Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+              const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })
+              yield* log.append(streamOf("seed"), "any", Array.from({ length: 10 }, (_, k) => sampleEvent(k)))
+              const seen = subscribers.map(() => [] as Array<RecordedEvent>)
+              yield* Effect.forEach(subscribers, ({ from, lingerMs }, i) =>
+                log.subscribeRaw(from, { linger: Duration.millis(lingerMs), pageSize: 4 }).pipe(
+                  Stream.runForEach((row) => Effect.sync(() => seen[i]!.push(row))),
+                  Effect.forkScoped
+                ))
+              for (const [i, step] of steps.entries()) {
+                yield* log.append(streamOf(`p${i % 5}`), "any", Array.from({ length: step.events }, (_, k) => sampleEvent(k)))
+                if (step.pauseMs > 0) yield* Effect.sleep(Duration.millis(step.pauseMs))
+              }
+              const all = yield* collectAll(log)
+              const head = all.at(-1)!.position
+              for (const [i, { from }] of subscribers.entries()) {
+                const expected = all.filter((r) => r.position >= from)
+                const deadline = Date.now() + 5000
+                while ((seen[i]!.at(-1)?.position ?? 0) < head && Date.now() < deadline) yield* Effect.sleep(Duration.millis(5))
+                expect(eventsFrom(seen[i]!)).toEqual(eventsFrom(expected))
+              }
+            })))
+        ),
+        { numRuns: 8 }
+      )
+    ), 60_000)
 })
