@@ -8,7 +8,7 @@
  * Order of effects per trigger: append the rewards, then (one transaction) record the session's state and move
  * the checkpoint past the trigger. A crash in between re-runs the trigger, which appends nothing new.
  */
-import { Effect, Either, Layer, Schedule, Stream, SubscriptionRef } from "effect"
+import { Duration, Effect, Either, Layer, Schedule, Stream, SubscriptionRef } from "effect"
 import { SqlClient } from "@effect/sql"
 import { PromptName, PromptVersionId, SessionId } from "../../domain/Ids.ts"
 import type { RecordedEvent } from "../../events/Envelope.ts"
@@ -33,6 +33,8 @@ import { LiveEvaluator } from "./LiveEvaluator.ts"
 import { rewardEventId } from "./RewardEventId.ts"
 
 const pageSize = 1000
+/** Commits gather this long before a chunk is scored (SubscribeOptions.linger): one pass per turn, not per append. */
+const linger = Duration.millis(50)
 /** Most positions a restart may replay without finding a trigger (see processRows). */
 const CHECKPOINT_EVERY = 1000
 
@@ -214,7 +216,7 @@ const make = Effect.gen(function*() {
 
   const follow = Effect.gen(function*() {
     yield* lock.withPermits(1)(drain)
-    yield* log.subscribeRaw((yield* SubscriptionRef.get(cursor)) + 1, { pageSize }).pipe(
+    yield* log.subscribeRaw((yield* SubscriptionRef.get(cursor)) + 1, { pageSize, linger }).pipe(
       Stream.runForEachChunk((chunk) => lock.withPermits(1)(processRows([...chunk])))
     )
   })
