@@ -4,7 +4,7 @@
  * chosen by configuration, not fixed.
  */
 import { Context } from "effect"
-import type { Duration, Effect, Either, Stream } from "effect"
+import type { Effect, Either, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { AppendResult, EncodedEvent, Envelope, EventMetadata, ExpectedVersion, RecordedEvent } from "./Envelope.ts"
 import type { AppendError, EventDecodeError, EventLogError } from "./Errors.ts"
@@ -30,10 +30,12 @@ export interface SubscribeOptions {
   /** Rows fetched per catch-up query. */
   readonly pageSize?: number
   /**
-   * Once caught up, how long to wait after a commit arrives for more before delivering them together: fewer,
-   * larger chunks for a consumer with a cost per chunk (a projection's transaction), at that much more lag.
+   * Once caught up, runs after a commit arrives and before it is delivered, and the commits that arrive meanwhile
+   * come in the same chunk: fewer, larger chunks for a consumer with a cost per chunk (a projection's
+   * transaction), at the cost of that much lag. Typically `Effect.sleep(…)`, perhaps raced with a signal that
+   * someone is waiting.
    */
-  readonly linger?: Duration.Duration | undefined
+  readonly linger?: Effect.Effect<void> | undefined
 }
 
 export interface EventLogService {

@@ -6,7 +6,7 @@
  * from its cursor and then goes on with the notices. Without rows (PostgreSQL), a notice only wakes
  * subscribers, which then read storage.
  */
-import { Chunk, Duration, Effect, PubSub, Queue, Stream } from "effect"
+import { Chunk, Effect, PubSub, Queue, Stream } from "effect"
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { EventRow } from "./AppendPlan.ts"
 import { noMetadata } from "./Envelope.ts"
@@ -70,9 +70,7 @@ export const makeSubscribeRaw = (
 ) =>
 (fromPosition: number, subscribeOptions?: SubscribeOptions): Stream.Stream<RecordedEvent, EventLogError> => {
   const pageSize = subscribeOptions?.pageSize ?? options.pageSize
-  const linger = subscribeOptions?.linger !== undefined && Duration.toMillis(subscribeOptions.linger) > 0
-    ? Effect.sleep(subscribeOptions.linger)
-    : Effect.void
+  const linger = subscribeOptions?.linger ?? Effect.void
   return Stream.unwrapScoped(Effect.gen(function*() {
     // Counted before subscribing (commits publish only while someone is counted), and subscribed to notices
     // before the first read, so a commit between a read and the wait is never missed.

@@ -6,7 +6,22 @@
  * page and their checkpoints), so a projection is updated exactly once per event whatever crashes or restarts in
  * between. The live projections share one pipeline: one subscription, one decode and one transaction per page.
  */
-import { Chunk, Config, Duration, Effect, Either, FiberHandle, FiberMap, Layer, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
+import {
+  Chunk,
+  Config,
+  Duration,
+  Effect,
+  Either,
+  FiberHandle,
+  FiberMap,
+  Layer,
+  Option,
+  Queue,
+  Ref,
+  Schedule,
+  Stream,
+  SubscriptionRef
+} from "effect"
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import type { RecordedEvent } from "../events/Envelope.ts"
@@ -150,8 +165,14 @@ const make = Effect.gen(function*() {
       return yield* fill(slot, target)
     })
 
+  // A caller waiting for a position (catchUp, waitFor: read-your-writes) cuts the pipeline's linger short: it
+  // signals whenever the projection is still short of its position (a signal left over shortens a later linger).
+  const hurry = yield* Queue.sliding<void>(1)
+  const lingerOrHurry = Duration.toMillis(linger) > 0 ? Effect.raceFirst(Effect.sleep(linger), Queue.take(hurry)) : Effect.void
+
   const awaitPosition = (slot: Slot, position: number) =>
     slot.checkpoint.changes.pipe(
+      Stream.tap((n) => (n < position ? Queue.offer(hurry, undefined) : Effect.void)),
       Stream.filter((n) => n >= position),
       Stream.take(1),
       Stream.runDrain
@@ -209,7 +230,7 @@ const make = Effect.gen(function*() {
   })
 
   const follow = Effect.suspend(() =>
-    log.subscribeRaw(pipelineAt + 1, { pageSize, linger }).pipe(
+    log.subscribeRaw(pipelineAt + 1, { pageSize, linger: lingerOrHurry }).pipe(
       Stream.runForEachChunk((chunk) =>
         Effect.gen(function*() {
           const rows = Chunk.toReadonlyArray(chunk)

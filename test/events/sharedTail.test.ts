@@ -79,7 +79,7 @@ describe("lingering subscribers", () => {
   it.live("commits arriving within the linger come as one chunk; without it, one chunk per commit", () =>
     Effect.scoped(Effect.gen(function*() {
       const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })
-      const chunksOf = (linger: Duration.Duration | undefined) =>
+      const chunksOf = (linger: Effect.Effect<void> | undefined) =>
         Effect.fork(log.subscribeRaw(1, { linger }).pipe(
           Stream.chunks,
           Stream.map((chunk) => Chunk.toReadonlyArray(chunk).map((r) => r.position as number)),
@@ -87,7 +87,7 @@ describe("lingering subscribers", () => {
           Stream.runCollect,
           Effect.map(Chunk.toReadonlyArray)
         ))
-      const gathered = yield* chunksOf(Duration.millis(200))
+      const gathered = yield* chunksOf(Effect.sleep(Duration.millis(200)))
       const eager = yield* chunksOf(undefined)
       yield* Effect.sleep(Duration.millis(30))
       for (let i = 0; i < 3; i++) {
@@ -116,7 +116,7 @@ describe("lingering subscribers", () => {
               yield* log.append(streamOf("seed"), "any", Array.from({ length: 10 }, (_, k) => sampleEvent(k)))
               const seen = subscribers.map(() => [] as Array<RecordedEvent>)
               yield* Effect.forEach(subscribers, ({ from, lingerMs }, i) =>
-                log.subscribeRaw(from, { linger: Duration.millis(lingerMs), pageSize: 4 }).pipe(
+                log.subscribeRaw(from, { linger: Effect.sleep(Duration.millis(lingerMs)), pageSize: 4 }).pipe(
                   Stream.runForEach((row) => Effect.sync(() => seen[i]!.push(row))),
                   Effect.forkScoped
                 ))

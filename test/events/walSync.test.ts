@@ -3,26 +3,10 @@ import fc from "fast-check"
 import { Chunk, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { makeWalSync, WalFlush } from "../../src/events/sqlite/WalSync.ts"
-import type { FlushFile } from "../../src/events/sqlite/WalSync.ts"
+import { heldFlushes } from "../support/HeldFlushes.ts"
 import { sampleEvent } from "../support/Events.ts"
 import { sqliteEventLogLayer, tempSqliteFile } from "../support/Sqlite.ts"
 import { streamOf } from "./contract/helpers.ts"
-
-/** A flush driver whose flushes finish only when the test says so. */
-const heldFlushes = () => {
-  const open: Array<(error: Error | null) => void> = []
-  let started = 0
-  const flush: FlushFile = (_fd, done) => {
-    started++
-    open.push(done)
-  }
-  return {
-    flush,
-    started: () => started,
-    inFlight: () => open.length,
-    finish: (error: Error | null = null) => open.shift()?.(error)
-  }
-}
 
 /** Lets forked fibres run up to their next asynchronous wait. */
 const settle = Effect.repeatN(Effect.yieldNow(), 5)

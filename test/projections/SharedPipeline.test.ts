@@ -192,6 +192,25 @@ const suite = (backend: Backend, numRuns: number) => {
       }).pipe(Effect.provide(world(capped, projections, { pageSize: 2 })))
     }))
 
+  it.scopedLive("the pipeline lets commits gather for its linger, and a caller waiting for a position cuts it short", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      const projections = [tally("gathered")]
+      yield* Effect.gen(function*() {
+        const runner = yield* ProjectionRunner
+        yield* runner.waitFor(0)
+        yield* appendMessages(3, 0)
+        // Nobody waits: 300 ms into a 1 s linger nothing is applied yet.
+        yield* Effect.sleep("300 millis")
+        assert.deepStrictEqual(yield* table("gathered"), [])
+        // A waiter does not sit out the linger: the three commits are applied together, well within it.
+        const started = Date.now()
+        yield* runner.catchUp("gathered")
+        assert.isBelow(Date.now() - started, 500)
+        assert.deepStrictEqual(yield* table("gathered"), yield* fold(projections[0]!, undefined))
+      }).pipe(Effect.provide(world(database(), projections, { live: true, lingerMs: 1_000 })))
+    }))
+
   it.scopedLive("a checkpoint moved by another processor re-prepares that projection only", () =>
     Effect.gen(function*() {
       const database = yield* backend.fresh

@@ -67,6 +67,8 @@ export const pgBackend: Backend = {
 export interface RunnerOptions {
   readonly live?: boolean
   readonly pageSize?: number
+  /** TAU_PROJECTION_LINGER_MS (the runner's default when absent). */
+  readonly lingerMs?: number
 }
 
 /** The runner for `projections` over `database`, plus the database's services. */
@@ -75,7 +77,12 @@ export const world = (database: Database, projections: ReadonlyArray<Projection>
     Layer.provide(Layer.succeed(RegisteredProjections, projections)),
     Layer.provide(
       Layer.setConfigProvider(
-        ConfigProvider.fromMap(new Map([["TAU_PROJECTION_PAGE_SIZE", String(options.pageSize ?? 500)]]))
+        ConfigProvider.fromMap(
+          new Map([
+            ["TAU_PROJECTION_PAGE_SIZE", String(options.pageSize ?? 500)],
+            ...(options.lingerMs === undefined ? [] : [["TAU_PROJECTION_LINGER_MS", String(options.lingerMs)] as const])
+          ])
+        )
       )
     ),
     Layer.provideMerge(database),

@@ -34,7 +34,7 @@ import { rewardEventId } from "./RewardEventId.ts"
 
 const pageSize = 1000
 /** Commits gather this long before a chunk is scored (SubscribeOptions.linger): one pass per turn, not per append. */
-const linger = Duration.millis(50)
+const linger = Effect.sleep(Duration.millis(50))
 /** Most positions a restart may replay without finding a trigger (see processRows). */
 const CHECKPOINT_EVERY = 1000
 

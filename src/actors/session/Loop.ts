@@ -72,6 +72,17 @@ const toModelSpec = (spec: { readonly function: { readonly name: string; readonl
   parameters: spec.function.parameters
 })
 
+/** The registry's specs in the model's shape, one array per registry content: every run offers the same one. */
+const modelSpecs = new WeakMap<ReadonlyArray<Parameters<typeof toModelSpec>[0]>, ReadonlyArray<ToolSpec>>()
+const modelSpecsOf = (registered: ReadonlyArray<Parameters<typeof toModelSpec>[0]>): ReadonlyArray<ToolSpec> => {
+  let specs = modelSpecs.get(registered)
+  if (specs === undefined) {
+    specs = registered.map(toModelSpec)
+    modelSpecs.set(registered, specs)
+  }
+  return specs
+}
+
 const actionRank = { allow: 0, warn: 1, redact: 2, block: 3 } as const
 
 /** The `command` field of run_command's JSON arguments, when there is one. */
@@ -93,7 +104,7 @@ export const runLoop = (
 ): Effect.Effect<void, SessionError> =>
   Effect.gen(function*() {
     const { model, safety, settings, tools } = services
-    const specs = (yield* tools.specs).map(toModelSpec)
+    const specs = modelSpecsOf(yield* tools.specs)
     const toolsTokens = estimateToolTokens(specs)
     const turnStarted = yield* Ref.make(yield* Clock.currentTimeMillis)
     const elapsed = Effect.zipWith(Clock.currentTimeMillis, Ref.get(turnStarted), (now, start) => now - start)

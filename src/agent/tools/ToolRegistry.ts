@@ -163,7 +163,16 @@ export class ToolRegistry extends Effect.Service<ToolRegistry>()("app/agent/tool
         return new ToolResult({ ...result, durationMs: yield* elapsed })
       }).pipe(Effect.withSpan("ToolRegistry.run", { attributes: { tool: name, sessionId: context.sessionId } }))
 
-    const specs = Effect.map(Ref.get(entries), (map) => [...map.values()].map((e) => e.spec))
+    // One array per registry content (a change makes a new map), so callers can cache what they derive from it.
+    const specsOf = new WeakMap<ReadonlyMap<string, Entry>, ReadonlyArray<Entry["spec"]>>()
+    const specs = Effect.map(Ref.get(entries), (map) => {
+      let list = specsOf.get(map)
+      if (list === undefined) {
+        list = [...map.values()].map((e) => e.spec)
+        specsOf.set(map, list)
+      }
+      return list
+    })
     const names = Effect.map(Ref.get(entries), (map) => [...map.keys()])
 
     return { policy, specs, names, run, register, unregister } as const

@@ -112,6 +112,25 @@ describe("ToolRegistry", () => {
       assert.notInclude(yield* registry.names, "greet")
     }).pipe(Effect.provide(registryLayer())))
 
+  it.scopedLive("specs is the same array until the registry changes, then a new one with the change", () =>
+    Effect.gen(function*() {
+      const registry = yield* ToolRegistry
+      const before = yield* registry.specs
+      assert.strictEqual(yield* registry.specs, before)
+      const during = yield* Effect.scoped(
+        Layer.build(ToolRegistry.register(greetTool).pipe(Layer.provide(GreeterLive))).pipe(
+          Effect.provideService(ToolRegistry, registry),
+          Effect.zipRight(Effect.all([registry.specs, registry.specs]))
+        )
+      )
+      assert.notStrictEqual(during[0], before)
+      assert.strictEqual(during[1], during[0])
+      assert.deepStrictEqual(during[0].map((s) => s.function.name), [...before.map((s) => s.function.name), "greet"])
+      const after = yield* registry.specs
+      assert.notStrictEqual(after, during[0])
+      assert.deepStrictEqual(after, before)
+    }).pipe(Effect.provide(registryLayer())))
+
   it.scopedLive("handler defects and hangs become failed / timeout errors, never throws", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
