@@ -85,17 +85,24 @@ export const makeSubscribeRaw = (
       Effect.catchAllCause((cause) => Effect.logWarning("event log: commit notifications lost, polling", cause)),
       Effect.forkScoped
     )
-    /** The notices that arrived, or undefined after a poll interval or an external commit: read storage. */
+    /**
+     * The notices that arrived, or undefined after a poll interval or an external commit: read storage. A commit
+     * (local or external) is followed by the linger before anything is taken, so commits arriving meanwhile come
+     * along; the poll interval has waited long enough already.
+     */
     const waitForCommit = Effect.raceFirst(
-      Effect.map(Queue.take(notices), (notice): ReadonlyArray<CommitNotice> | undefined => [notice]),
-      Effect.as(Queue.take(external), undefined)
+      Effect.map(Queue.take(notices), (notice): ReadonlyArray<CommitNotice> | "external" => [notice]),
+      Effect.as(Queue.take(external), "external" as const)
     ).pipe(
       Effect.timeout(options.pollInterval),
       Effect.orElseSucceed(() => undefined),
       Effect.flatMap((first) =>
         first === undefined
           ? Effect.as(Queue.takeAll(notices), undefined)
-          : Effect.zipRight(linger, Effect.map(Queue.takeAll(notices), (rest) => [...first, ...rest]))
+          : Effect.zipRight(
+            linger,
+            Effect.map(Queue.takeAll(notices), (rest) => (first === "external" ? undefined : [...first, ...rest]))
+          )
       ),
       Effect.zipLeft(Queue.takeAll(external))
     )
