@@ -87,12 +87,12 @@ describe("lingering subscribers", () => {
           Stream.runCollect,
           Effect.map(Chunk.toReadonlyArray)
         ))
-      const gathered = yield* chunksOf(Effect.sleep(Duration.millis(200)))
+      const gathered = yield* chunksOf(Effect.sleep(Duration.millis(1000)))
       const eager = yield* chunksOf(undefined)
       yield* Effect.sleep(Duration.millis(30))
       for (let i = 0; i < 3; i++) {
         yield* log.append(streamOf("l"), "any", [sampleEvent(i)])
-        yield* Effect.sleep(Duration.millis(10))
+        yield* Effect.sleep(Duration.millis(60))
       }
       expect(yield* Fiber.join(gathered)).toEqual([[1, 2, 3]])
       expect(yield* Fiber.join(eager)).toEqual([[1]])
