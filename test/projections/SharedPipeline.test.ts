@@ -204,8 +204,8 @@ const suite = (backend: Backend, numRuns: number) => {
         const first = yield* table("gathered")
         yield* Effect.sleep("100 millis")
         yield* appendMessages(3, 1)
-        // Nobody waits: 300 ms into a 1 s linger nothing more is applied.
-        yield* Effect.sleep("300 millis")
+        // Nobody waits: 200 ms into a 1 s linger nothing more is applied.
+        yield* Effect.sleep("200 millis")
         assert.deepStrictEqual(yield* table("gathered"), first)
         // A waiter does not sit out the linger: the three commits are applied together, well within it.
         const started = Date.now()
