@@ -31,7 +31,7 @@ export class LogSynchronous extends Context.Reference<LogSynchronous>()("tau/eve
  * append, and the event loop stays free while the disk flushes — what a process serving concurrent work wants.
  */
 export type Flush = "commit" | "background"
-export const flushModes: ReadonlyArray<Flush> = ["commit", "background"]
+export const flushModes = ["commit", "background"] as const satisfies ReadonlyArray<Flush>
 
 export class LogFlushMode extends Context.Reference<LogFlushMode>()("tau/events/sqlite/LogFlushMode", {
   defaultValue: (): Flush => "commit"
@@ -125,7 +125,7 @@ export const layerConfig = (
     Effect.map(
       Config.all([
         Config.literal("FULL", "NORMAL", "OFF")("TAU_SQLITE_SYNCHRONOUS").pipe(Config.withDefault("FULL" as const)),
-        Config.literal("commit", "background")("TAU_SQLITE_FLUSH").pipe(Config.withDefault(options.flush ?? "commit"))
+        Config.literal(...flushModes)("TAU_SQLITE_FLUSH").pipe(Config.withDefault(options.flush ?? "commit"))
       ]),
       ([synchronous, flush]) => layer({ ...options, synchronous, flush })
     )
