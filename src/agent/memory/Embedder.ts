@@ -6,6 +6,7 @@
  */
 import { Config, Effect, Layer, Redacted, Schedule } from "effect"
 import OpenAI from "openai"
+import { nodeFetch } from "../llm/NodeFetch.ts"
 import { EmbedderError } from "./Errors.ts"
 import { hashDimension, hashEmbedding, normalise } from "./retrieval/HashEmbedding.ts"
 
@@ -44,7 +45,8 @@ export const makeOpenAiEmbedder = (options: {
     baseURL: options.baseUrl,
     apiKey: Redacted.value(options.apiKey) || "unset",
     timeout: options.timeoutMs,
-    maxRetries: 0
+    maxRetries: 0,
+    fetch: nodeFetch
   })
   const call = (input: ReadonlyArray<string>) =>
     Effect.tryPromise({
