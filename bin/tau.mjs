@@ -1,5 +1,33 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI straight from the checkout: no build step between `git clone` and `npx tau`.
-import "./register.mjs"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
 
-await import("../src/cli/bin.ts")
+// `tau serve` allocates a few hundred KB per request, and V8's default young generation (16 MB semi-spaces)
+// collects so often that a turn's objects outlive it and get copied: with 64 MB the gateway does ~25 % more
+// requests per CPU second (docs/performance.md). The flag must be given when node starts, so serve re-runs
+// itself with it unless the flag was given already (NODE_OPTIONS or node's own arguments).
+const youngGeneration = "--max-semi-space-size"
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((arg) => arg.startsWith(youngGeneration))
+
+if (process.argv[2] === "serve" && !given) {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, `${youngGeneration}=64`, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: ["inherit", "inherit", "inherit", "ipc"] }
+  )
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal))
+  child.on("exit", (code, signal) => {
+    if (signal === null) process.exit(code ?? 1)
+    process.removeAllListeners(signal)
+    process.kill(process.pid, signal)
+  })
+} else {
+  if (process.channel !== undefined) {
+    // Re-run by the launcher above: if it dies (even by SIGKILL), shut down gracefully rather than linger.
+    process.channel.unref()
+    process.on("disconnect", () => process.kill(process.pid, "SIGTERM"))
+  }
+  await import("./register.mjs")
+  await import("../src/cli/bin.ts")
+}
