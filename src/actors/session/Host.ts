@@ -1,8 +1,9 @@
 /**
  * The thin runtime around the decider: one fibre per active session (a FiberMap keyed by session id), each
  * with a Queue mailbox. A fibre activates by folding its stream, takes commands one at a time, runs the
- * agent loop for a message (racing it against a cancel signal), passivates after idling, records
- * SessionAbandoned past the idle timeout, and stops for good when another copy of the actor wrote first.
+ * agent loop for a message (racing it against a cancel signal), passivates after idling — or early, least
+ * recently used first, when more than `maxActors` are in memory — records SessionAbandoned past the idle
+ * timeout, and stops for good when another copy of the actor wrote first.
  */
 import { Deferred, Duration, Effect, Either, FiberMap, Option, Queue, Ref, SynchronizedRef } from "effect"
 import type { Scope } from "effect"
@@ -53,9 +54,20 @@ export interface Item {
   readonly done: (result: Either.Either<SessionReply, SendError>) => Effect.Effect<void>
 }
 
+/** Put in an actor's mailbox to make it passivate (when nothing is queued behind it) to bound the actors in memory. */
+const evict = { _tag: "Evict" } as const
+/** Put in an actor's mailbox by its idle timer (a plain timer: Effect.timeout would fork two fibres per wait). */
+const idle = { _tag: "Idle" } as const
+type Mail = Item | typeof evict | typeof idle
+const isItem = (mail: Mail): mail is Item => mail !== evict && mail !== idle
+/** The longest delay setTimeout takes (a longer one fires at once). */
+const maxTimerMs = 2_147_483_647
+
 interface Handle {
-  readonly queue: Queue.Queue<Item>
+  readonly queue: Queue.Queue<Mail>
   readonly cancel: Ref.Ref<Option.Option<Deferred.Deferred<CancelBy>>>
+  /** An `evict` is in its mailbox (not sent twice). */
+  evicting: boolean
 }
 
 export interface HostServices extends LoopServices {
@@ -177,11 +189,45 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         yield* actor.execute(SessionCommand.Abandon({ idleMs }), () => {})
       })
 
+    /** Handles with an `evict` in their mailbox; changed only under the `handles` lock, like `evicting` flags. */
+    let evicting = 0
+
+    /**
+     * Over `maxActors` (actors already sent `evict` count as leaving), the least recently used ones — the map's
+     * first entries: `submit` moves a used one to the end — are sent `evict`. An actor that finds more mail
+     * behind it stays and calls this again, so once all is quiet at most `maxActors` remain. Under the lock.
+     */
+    const evictOver = (map: Map<SessionId, Handle>) =>
+      Effect.suspend(() => {
+        let excess = map.size - settings.maxActors - evicting
+        if (excess <= 0) return Effect.void
+        const chosen: Array<Handle> = []
+        for (const handle of map.values()) {
+          if (excess <= 0) break
+          if (handle.evicting) continue
+          handle.evicting = true
+          evicting++
+          excess--
+          chosen.push(handle)
+        }
+        return Effect.forEach(chosen, (handle) => Queue.offer(handle.queue, evict), { discard: true })
+      })
+
+    /** Removes `handle` (if still the session's) from the map; under the lock. */
+    const remove = (map: Map<SessionId, Handle>, sessionId: SessionId, handle: Handle) => {
+      if (map.get(sessionId) !== handle) return map
+      if (handle.evicting) {
+        handle.evicting = false
+        evicting--
+      }
+      return without(map, sessionId)
+    }
+
     /** Stops the fibre for good: later items go to a fresh activation, queued ones fail with `error`. */
     const retire = (sessionId: SessionId, handle: Handle, error: SendError) =>
-      SynchronizedRef.update(handles, (map) => (map.get(sessionId) === handle ? without(map, sessionId) : map)).pipe(
+      SynchronizedRef.update(handles, (map) => remove(map, sessionId, handle)).pipe(
         Effect.zipRight(Queue.takeAll(handle.queue)),
-        Effect.flatMap((left) => Effect.forEach(left, (item) => item.done(Either.left(error))))
+        Effect.flatMap((left) => Effect.forEach(left, (mail) => isItem(mail) ? mail.done(Either.left(error)) : Effect.void))
       )
 
     const actorFiber = (sessionId: SessionId, handle: Handle, fresh: boolean): Effect.Effect<void> => {
@@ -214,17 +260,29 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           const wait = open
             ? Math.max(1, Math.min(Duration.toMillis(settings.passivateAfter), untilAbandon))
             : Duration.toMillis(settings.passivateAfter)
-          const next = yield* Queue.take(handle.queue).pipe(Effect.timeout(Duration.millis(wait)), Effect.option)
-          if (Option.isNone(next)) {
-            yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
+          // Unref'd: an actor interrupted while waiting (shutdown) leaves a timer that keeps nothing alive; a tick
+          // that lands after other mail only makes the actor check for passivation early.
+          const timer = setTimeout(() => handle.queue.unsafeOffer(idle), Math.min(wait, maxTimerMs))
+          timer.unref()
+          const mail = yield* Queue.take(handle.queue)
+          clearTimeout(timer)
+          if (!isItem(mail)) {
+            if (mail === idle) {
+              yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
+            }
             // Passivate only if nothing arrived meanwhile: submit holds the same lock while it offers.
             const stopped = yield* SynchronizedRef.modifyEffect(handles, (map) =>
-              Effect.map(Queue.isEmpty(handle.queue), (empty) =>
-                empty ? [true, without(map, sessionId)] as const : [false, map] as const))
+              Effect.flatMap(Queue.isEmpty(handle.queue), (empty): Effect.Effect<readonly [boolean, Map<SessionId, Handle>]> => {
+                if (empty) return Effect.succeed([true, remove(map, sessionId, handle)] as const)
+                if (mail !== evict) return Effect.succeed([false, map] as const)
+                handle.evicting = false
+                evicting--
+                return Effect.as(evictOver(map), [false, map] as const)
+              }))
             if (stopped) return
             continue
           }
-          const item = next.value
+          const item = mail
           current = item
           const result = yield* serve(actor, handle, item).pipe(Effect.either)
           current = undefined
@@ -256,13 +314,20 @@ export const makeHost = (services: HostServices): Effect.Effect<{
               if (Option.isSome(signal)) yield* Deferred.succeed(signal.value, item.request.by)
             }
             yield* Queue.offer(existing.queue, item)
-            return map
+            map.delete(sessionId)
+            return map.set(sessionId, existing)
           }
-          const handle: Handle = { queue: yield* Queue.unbounded<Item>(), cancel: yield* Ref.make(Option.none<Deferred.Deferred<CancelBy>>()) }
+          const handle: Handle = {
+            queue: yield* Queue.unbounded<Mail>(),
+            cancel: yield* Ref.make(Option.none<Deferred.Deferred<CancelBy>>()),
+            evicting: false
+          }
           yield* Queue.offer(handle.queue, item)
           const fresh = item.request._tag === "Send" && item.request.fresh === true
           yield* FiberMap.run(fibers, sessionId, actorFiber(sessionId, handle, fresh))
-          return map.set(sessionId, handle)
+          map.set(sessionId, handle)
+          yield* evictOver(map)
+          return map
         }))
 
     return { submit, active: FiberMap.size(fibers) } as const

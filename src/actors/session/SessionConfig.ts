@@ -16,6 +16,12 @@ export interface SessionSettings {
   readonly budgetUsd: Option.Option<number>
   /** An actor with nothing to do stops after this long; its state is rebuilt from the log on the next command. */
   readonly passivateAfter: Duration.Duration
+  /**
+   * At most this many actors stay in memory (TAU_SESSION_MAX_ACTORS): past it, the least recently used idle ones
+   * passivate early (each holds its transcript; a server answering one-shot requests would otherwise keep every
+   * session of the last `passivateAfter`).
+   */
+  readonly maxActors: number
   /** A session idle this long without ending gets SessionAbandoned. */
   readonly abandonAfter: Duration.Duration
   /** Stream model replies (text deltas reach `Sessions.send` callers as they arrive). */
@@ -70,6 +76,7 @@ export const SessionConfig: Config.Config<SessionSettings> = Config.all({
     Config.withDefault(defaultCompaction.keepTurns)
   ),
   passivateAfter: millis("TAU_SESSION_PASSIVATE_AFTER_MS", Duration.minutes(5)),
+  maxActors: positiveInt("TAU_SESSION_MAX_ACTORS", 2_000),
   abandonAfter: millis("TAU_SESSION_IDLE_TIMEOUT_MS", Duration.minutes(30)),
   stream: Config.boolean("TAU_SESSION_STREAM").pipe(Config.withDefault(true))
 }).pipe(
@@ -83,6 +90,7 @@ export const SessionConfig: Config.Config<SessionSettings> = Config.all({
     maxParallelTools: c.maxParallelTools,
     budgetUsd: c.budgetUsd,
     passivateAfter: c.passivateAfter,
+    maxActors: c.maxActors,
     abandonAfter: c.abandonAfter,
     stream: c.stream
   }))

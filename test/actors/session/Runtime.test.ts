@@ -229,6 +229,29 @@ describe("session runtime (SQLite + loopback model)", () => {
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "150", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
     }))
 
+  it.scopedLive("past TAU_SESSION_MAX_ACTORS the least recently used actors passivate early; nothing is lost", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const ids = Array.from({ length: 12 }, (_, i) => SessionId.make(`cap-${i}`))
+        // Sessions in parallel, each one's messages in order: every message answered, as its session's next turn.
+        const turns = yield* Effect.forEach(ids, (sessionId) =>
+          Effect.forEach([1, 2, 3], (n) =>
+            Effect.map(sessions.ask(`message ${n}`, { sessionId, workspace: ws }), (reply) => reply.turns)), { concurrency: "unbounded" })
+        expect(turns).toEqual(ids.map(() => [1, 2, 3]))
+        yield* eventually(Effect.map(sessions.activeActors, (n) => n <= 3), 3_000)
+        const first = yield* sessions.ask("after eviction", { sessionId: ids[0]! })
+        expect(first.turns).toBe(4)
+        for (const sessionId of ids) {
+          const state = yield* sessions.replay(sessionId)
+          expect(state.turn).toBe(sessionId === ids[0] ? 4 : 3)
+        }
+      }), { TAU_SESSION_MAX_ACTORS: "3", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
   it.scopedLive("feedback and end through the service", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
