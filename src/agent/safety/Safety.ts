@@ -19,16 +19,9 @@ export class Safety extends Effect.Service<Safety>()("app/Agent/Safety", {
       )
     }
     const engine = makeSafetyEngine(policy)
-    const inspect = Effect.fn("Safety.inspect")(function*(stage: Stage, text: string) {
-      const decision: SafetyDecision = engine.inspect(stage, text)
-      yield* Effect.annotateCurrentSpan({
-        "safety.stage": stage,
-        "safety.action": decision.action,
-        "safety.rules": decision.rules.join(","),
-        "safety.matches": decision.matches
-      })
-      return decision
-    })
+    // No span per inspection (a span and its stack capture cost more than the inspection of a short text);
+    // what an inspection found that matters is recorded as SafetyViolationDetected events.
+    const inspect = (stage: Stage, text: string): Effect.Effect<SafetyDecision> => Effect.sync(() => engine.inspect(stage, text))
     return { policy, inspect, redact: engine.redact, redactDeep: engine.redactDeep } as const
   })
 }) {}
