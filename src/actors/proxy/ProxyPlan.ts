@@ -88,7 +88,7 @@ export const proxyStarted = (input: {
     ...(input.userId !== undefined ? { userId: input.userId } : {}),
     systemPrompt: input.systemPrompt,
     mode: "chat"
-  })
+  }, true)
 
 export const modelRequested = (
   state: SessionState,
@@ -106,7 +106,7 @@ export const modelRequested = (
     messageCount: input.messageCount,
     toolsOffered: input.toolsOffered,
     params: input.params
-  })
+  }, true)
 
 /** The client's results for the pending calls; the replan hint is the agent loop's and has no place here. */
 export const toolResultEvents = (
@@ -132,5 +132,5 @@ export const responseEvents = (
   Either.map(
     recordModelResponse(state, SessionCommand.RecordModelResponse(input)),
     (events) =>
-      events.map((e) => (e._tag === "ToolCallRequested" ? new ToolCallRequested({ ...e, executor: "client" }) : e))
+      events.map((e) => (e._tag === "ToolCallRequested" ? new ToolCallRequested({ ...e, executor: "client" }, true) : e))
   )

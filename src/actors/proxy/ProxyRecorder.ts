@@ -143,7 +143,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
           touched.set(sessionId, view.lastAt)
           continue
         }
-        yield* append(sessionId, view, [new SessionAbandoned({ sessionId, idleMs: Math.round(idle), turns: state.turn })]).pipe(
+        yield* append(sessionId, view, [new SessionAbandoned({ sessionId, idleMs: Math.round(idle), turns: state.turn }, true)]).pipe(
           Effect.catchTag("ProxySessionConflict", () => Effect.void)
         )
       }
@@ -228,7 +228,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
           break
         }
         shown.set(index, inspected.text)
-        push(new UserMessageReceived({ sessionId, content: inspected.text }))
+        push(new UserMessageReceived({ sessionId, content: inspected.text }, true))
       }
       const messages = input.messages.map((m, i): ChatMessage => {
         const text = shown.get(i)

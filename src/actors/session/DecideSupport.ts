@@ -60,7 +60,7 @@ export const violation = (
       rules: [SafetyRuleId.make(first), ...rest.map((r) => SafetyRuleId.make(r))],
       action: inspection.action,
       matches: Math.max(1, inspection.matches)
-    })
+    }, true)
   ]
 }
 
@@ -76,7 +76,7 @@ export const modelFailed = (state: SessionState, failure: AttemptRecord) =>
     attempt: Math.max(1, failure.attempt),
     ...(failure.retryAfterMs !== undefined ? { retryAfterMs: ms(failure.retryAfterMs) } : {}),
     ...(failure.latencyMs !== undefined ? { latencyMs: ms(failure.latencyMs) } : {})
-  })
+  }, true)
 
 export const turnCompleted = (state: SessionState, tally: SessionState["tally"], durationMs: number, final: boolean) =>
   new TurnCompleted({
@@ -89,4 +89,4 @@ export const turnCompleted = (state: SessionState, tally: SessionState["tally"],
     ...(tally.costUsd > 0 ? { costUsd: tally.costUsd } : {}),
     durationMs: ms(durationMs),
     final
-  })
+  }, true)

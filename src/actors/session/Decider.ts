@@ -2,6 +2,10 @@
  * The session decider: `decide(command, state)` → the events that record what happened, or why the command
  * does not apply. Pure: model, tool and safety results come in as command data (Commands.ts); the runtime
  * appends the events and folds them with `evolve` (State.ts). Result commands are decided in Results.ts.
+ *
+ * Events are made without their constructor's validation (`new X(fields, true)`, here, in Results.ts and in the
+ * proxy recorder): every event is sealed — encoded — before append, and encoding checks every field, so an
+ * invalid event still never reaches the log; checking twice cost ~10 % of a turn's CPU.
  */
 import { Either, Option } from "effect"
 import {
@@ -51,7 +55,7 @@ const sendUserMessage = (state: SessionState, command: Extract<SessionCommand, {
         ...(spec.userId !== undefined ? { userId: spec.userId } : {}),
         systemPrompt: spec.prompt.text,
         mode: spec.mode
-      })
+      }, true)
     )
   } else {
     const closed = requireOpen(state)
@@ -63,7 +67,7 @@ const sendUserMessage = (state: SessionState, command: Extract<SessionCommand, {
   return ok([
     ...started,
     ...safety,
-    new UserMessageReceived({ sessionId: state.sessionId, content: command.inbound.text })
+    new UserMessageReceived({ sessionId: state.sessionId, content: command.inbound.text }, true)
   ])
 }
 
@@ -78,7 +82,7 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
           reason: "budget_exhausted",
           message: `budget of $${started.budgetUsd} spent`,
           turns: state.turn
-        })
+        }, true)
       ])
     }
     const plan = planCompaction({
@@ -98,7 +102,7 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
         toTurn: p.toTurn,
         summarizedTurns: p.summarizedTurns,
         summary: p.summary
-      }))
+      }, true))
     const after = Option.match(compacted, {
       onNone: () => state.transcript,
       onSome: (event) => applyCompaction(state.transcript, event)
@@ -113,7 +117,7 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
         estimatedPromptTokens: estimateTokens(state.systemPrompt, after, command.toolsTokens),
         toolsOffered: command.toolsOffered,
         params: command.params
-      })
+      }, true)
     ])
   })
 
@@ -142,17 +146,17 @@ export const decide = (command: SessionCommand, state: SessionState): Decision =
           by: command.by,
           ...(inFlight ? { turn: state.turn } : {}),
           turns: state.turn
-        })
+        }, true)
       })
     case "End":
       return guard(state, command, ["idle"], () =>
-        ok([new SessionCompleted({ sessionId: state.sessionId, reason: "ended_by_user", turns: state.turn })]))
+        ok([new SessionCompleted({ sessionId: state.sessionId, reason: "ended_by_user", turns: state.turn }, true)]))
     case "Abandon":
       return ending(state, command, () =>
-        new SessionAbandoned({ sessionId: state.sessionId, idleMs: ms(command.idleMs), turns: state.turn }))
+        new SessionAbandoned({ sessionId: state.sessionId, idleMs: ms(command.idleMs), turns: state.turn }, true))
     case "Fail":
       return ending(state, command, () =>
-        new SessionFailed({ sessionId: state.sessionId, reason: command.reason, message: command.message, turns: state.turn }))
+        new SessionFailed({ sessionId: state.sessionId, reason: command.reason, message: command.message, turns: state.turn }, true))
     case "RecordFeedback": {
       if (state.status === "new") return Either.left(new SessionNotFound({ sessionId: state.sessionId }))
       if (command.turn !== undefined && (command.turn < 1 || command.turn > state.turn)) {
@@ -168,7 +172,7 @@ export const decide = (command: SessionCommand, state: SessionState): Decision =
           ...(command.comment !== undefined ? { comment: command.comment } : {}),
           ...(command.turn !== undefined ? { turn: command.turn } : {}),
           source: command.source
-        })
+        }, true)
       ])
     }
   }

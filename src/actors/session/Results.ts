@@ -36,7 +36,7 @@ const reply = (
   }
 ): ReadonlyArray<SessionEvent> => {
   const events: Array<SessionEvent> = [
-    new AssistantReplied({ sessionId: state.sessionId, turn: state.turn, content: input.content, stopReason: input.stopReason }),
+    new AssistantReplied({ sessionId: state.sessionId, turn: state.turn, content: input.content, stopReason: input.stopReason }, true),
     turnCompleted(state, input.tally, input.durationMs, true)
   ]
   if (state.mode === "task") {
@@ -47,12 +47,12 @@ const reply = (
           reason: "safety_block",
           message: "the reply was blocked by the safety policy",
           turns: state.turn
-        })
+        }, true)
         : new SessionCompleted({
           sessionId: state.sessionId,
           reason: input.stopReason === "max_turns" ? "max_turns" : "final_answer",
           turns: state.turn
-        })
+        }, true)
     )
   }
   return events
@@ -80,7 +80,7 @@ export const recordModelResponse = (
       ...(cost > 0 ? { costUsd: cost } : {}),
       ...(r.responseId !== undefined ? { responseId: r.responseId } : {}),
       attempts: Math.max(1, r.attempts)
-    })
+    }, true)
     const spent = state.spentUsd + cost
     const alerts = crossedThresholds({
       thresholds: state.settings.budgetAlertThresholds,
@@ -94,7 +94,7 @@ export const recordModelResponse = (
         threshold,
         spentUsd: spent,
         budgetUsd: started.budgetUsd!
-      })
+      }, true)
     )
     const tally = {
       ...state.tally,
@@ -117,7 +117,7 @@ export const recordModelResponse = (
           reason: "budget_exhausted",
           message: `spent $${spent.toFixed(6)} of a $${started.budgetUsd} budget`,
           turns: state.turn
-        })
+        }, true)
       ])
     }
     if (r.toolCalls.length > 0) {
@@ -131,7 +131,7 @@ export const recordModelResponse = (
             name: call.name,
             arguments: call.arguments,
             executor: "server"
-          })
+          }, true)
         )
       ])
     }
@@ -162,7 +162,7 @@ export const recordModelFailure = (
         reason: "model_error",
         message: command.error.message,
         turns: state.turn
-      })
+      }, true)
     ])
   })
 
@@ -186,7 +186,7 @@ export const recordToolResults = (
       }
       if (result._tag === "Failed") {
         failed++
-        events.push(new ToolCallFailed({ ...base, reason: result.reason, message: result.message, durationMs: ms(result.durationMs) }))
+        events.push(new ToolCallFailed({ ...base, reason: result.reason, message: result.message, durationMs: ms(result.durationMs) }, true))
         continue
       }
       events.push(...violation(state, "tool_output", result.safety, { turn: state.turn, toolCallId: call.id }))
@@ -198,7 +198,7 @@ export const recordToolResults = (
             reason: "policy_denied",
             message: `the tool output was withheld by the safety policy (${result.safety.rules.join(", ")})`,
             durationMs: ms(result.durationMs)
-          })
+          }, true)
         )
         continue
       }
@@ -210,7 +210,7 @@ export const recordToolResults = (
           originalBytes: Math.max(0, Math.round(result.originalBytes)),
           durationMs: ms(result.durationMs),
           ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {})
-        })
+        }, true)
       )
     }
     const tally = { ...state.tally, failedToolCalls: state.tally.failedToolCalls + failed }
@@ -234,7 +234,7 @@ export const recordToolResults = (
           hint: replanHint,
           ordinal: state.replansUsed + 1,
           failedToolCalls: tally.failedToolCalls
-        })
+        }, true)
       )
     }
     return ok([...events, turnCompleted(state, tally, command.durationMs, false)])
