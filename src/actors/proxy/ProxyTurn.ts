@@ -151,7 +151,8 @@ export const makeTurn = (deps: {
     Effect.onInterrupt(() => abandon)
   )
 
-  const stream: Stream.Stream<ProxyDelta, ProxyCallError> = deps.model.stream(deps.request, options).pipe(
+  // Built when run: most turns are only `complete`d.
+  const stream: Stream.Stream<ProxyDelta, ProxyCallError> = Stream.suspend(() => deps.model.stream(deps.request, options)).pipe(
     Stream.catchAll((error) => Stream.fromEffect(recordFailure(error))),
     Stream.mapEffect((delta): Effect.Effect<ProxyDelta, ProxyCallError> =>
       delta._tag === "Completed"

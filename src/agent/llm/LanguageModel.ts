@@ -158,7 +158,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
           timeoutError,
           callOptions: options
         })
-      })).pipe(Stream.withSpan("LanguageModel.stream"))
+      }))
 
     return {
       /** The reason calls fail, when no model is configured. */
