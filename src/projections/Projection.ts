@@ -28,6 +28,14 @@ export interface Projection {
   readonly handles?: ReadonlyArray<TauEventType>
   /** Writes what `envelope` changes; events it does not care about are a no-op. Must not read the event log. */
   readonly apply: (envelope: Envelope<TauEvent>) => Effect.Effect<void, ProjectionError | SqlError, SqlClient>
+  /**
+   * Optional: writes what `apply` on each of `envelopes` in turn would write, in fewer statements (a turn's events
+   * touch one row of each read model several times). The runner uses it for a page's events; if it fails, the
+   * page is redone with `apply`, event by event, so a poison event is still found and dead-lettered alone.
+   */
+  readonly applyAll?: (
+    envelopes: ReadonlyArray<Envelope<TauEvent>>
+  ) => Effect.Effect<void, ProjectionError | SqlError, SqlClient>
 }
 
 /** An event a projection cannot apply (a poison event): it is dead-lettered and the projection moves on. */

@@ -15,7 +15,8 @@ import { decodeRecorded } from "../events/EventLogCore.ts"
 import type { TauEvent } from "../events/TauEvent.ts"
 import { lockCheckpoints, recordDeadLetter, writeCheckpoints } from "./Checkpoints.ts"
 import type { Checkpoint } from "./Checkpoints.ts"
-import type { Projection } from "./Projection.ts"
+import type { Projection, ProjectionError } from "./Projection.ts"
+import type { SqlError } from "@effect/sql/SqlError"
 
 /** The stored checkpoint is not where this processor left it: another processor (or a rebuild) moved it. */
 export class CheckpointMoved extends Data.TaggedError("CheckpointMoved")<{
@@ -89,6 +90,16 @@ export const processGroupPage = (members: ReadonlyArray<PageMember>, rows: Reado
             recordDeadLetter(projection.name, row, error)
           )
         }
+        // Fast path: runs of decoded events go to `applyAll` in one call; any failure redoes the page event by event.
+        const applyAll = perEvent ? undefined : projection.applyAll
+        let run: Array<Envelope<TauEvent>> = []
+        const flushRun: Effect.Effect<void, PoisonInPage | ProjectionError | SqlError, SqlClient.SqlClient> = Effect.suspend(() => {
+          if (applyAll === undefined || run.length === 0) return Effect.void
+          const envelopes = run
+          run = []
+          return Effect.catchAllCause(applyAll(envelopes), (cause): Effect.Effect<never, PoisonInPage | ProjectionError | SqlError> =>
+            Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.fail(new PoisonInPage()))
+        })
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i]!
           if (row.position <= position) continue
@@ -96,7 +107,12 @@ export const processGroupPage = (members: ReadonlyArray<PageMember>, rows: Reado
           if (!handlesType(projection, row.type)) continue
           const envelope = decoded[i]!
           if (Either.isLeft(envelope)) {
+            yield* flushRun
             yield* deadLetter(row, truncate(`${envelope.left._tag}: ${envelope.left.message}`))
+            continue
+          }
+          if (applyAll !== undefined) {
+            run.push(envelope.right)
             continue
           }
           const exit = yield* Effect.exit(
@@ -107,6 +123,7 @@ export const processGroupPage = (members: ReadonlyArray<PageMember>, rows: Reado
           if (!perEvent) return yield* new PoisonInPage()
           yield* deadLetter(row, truncate(Cause.pretty(exit.cause, { renderErrorCause: true })))
         }
+        yield* flushRun
         return { position, deadLettered } satisfies PageResult
       })
 

@@ -7,6 +7,7 @@ import { SqlClient } from "@effect/sql"
 import { streamKind } from "../events/Streams.ts"
 import { TauEvent } from "../events/TauEvent.ts"
 import type { TauEventType } from "../events/TauEvent.ts"
+import type { Envelope } from "../events/Envelope.ts"
 import type { Projection } from "./Projection.ts"
 
 export const sessionStatuses = ["active", "completed", "abandoned", "failed", "cancelled"] as const
@@ -93,7 +94,11 @@ export const SessionsProjection: Projection = {
   handles: withSessionId,
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_sessions`),
-  apply: (envelope) =>
+  apply: (envelope) => applyOne(envelope),
+  applyAll: (envelopes) => applyAll(envelopes)
+}
+
+const applyOne = (envelope: Envelope<TauEvent>) =>
     Effect.gen(function*() {
       if (streamKind(envelope.streamId) !== "session") return
       const sql = yield* SqlClient.SqlClient
@@ -158,4 +163,103 @@ export const SessionsProjection: Projection = {
           return yield* sql`UPDATE tau_sessions SET last_activity_at = ${at} WHERE session_id = ${id}`
       }
     })
+
+/** What a run of one session's events (no SessionStarted among them) changes in its row: `apply`'s updates, folded. */
+interface Fold {
+  turn: number | undefined
+  promptTokens: number
+  completionTokens: number
+  /** Each cost in order, added one by one in SQL as `apply` adds them (floating-point sums depend on the order). */
+  readonly costs: Array<number>
+  toolCalls: number
+  failedToolCalls: number
+  ending: { readonly status: SessionRowStatus; readonly reason: string; readonly at: string } | undefined
+  lastActivityAt: string
 }
+
+const foldEvent = (fold: Fold, event: TauEvent, at: string) => {
+  fold.lastActivityAt = at
+  switch (event._tag) {
+    case "ModelRequested":
+      fold.turn = event.turn
+      return
+    case "ModelResponded":
+      fold.promptTokens += event.usage.promptTokens
+      fold.completionTokens += event.usage.completionTokens
+      if (event.costUsd !== undefined && event.costUsd !== 0) fold.costs.push(event.costUsd)
+      return
+    case "ToolCallRequested":
+      fold.toolCalls++
+      return
+    case "ToolCallFailed":
+      fold.failedToolCalls++
+      return
+    default: {
+      const ending = endingOf(event)
+      // Only the first ending counts (`apply` checks the status each ending finds; one UPDATE sees the old one).
+      if (ending !== undefined && fold.ending === undefined) fold.ending = { ...ending, at }
+    }
+  }
+}
+
+const writeFold = (sessionId: string, fold: Fold) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const sets = [
+      ...(fold.turn !== undefined ? [sql`turns = ${fold.turn}`] : []),
+      ...(fold.promptTokens !== 0 ? [sql`prompt_tokens = prompt_tokens + ${fold.promptTokens}`] : []),
+      ...(fold.completionTokens !== 0 ? [sql`completion_tokens = completion_tokens + ${fold.completionTokens}`] : []),
+      ...(fold.costs.length > 0 ? [sql`cost_usd = ${sql.join(" + ", false)(["cost_usd", ...fold.costs.map((c) => sql`${c}`)])}`] : []),
+      ...(fold.toolCalls !== 0 ? [sql`tool_calls = tool_calls + ${fold.toolCalls}`] : []),
+      ...(fold.failedToolCalls !== 0 ? [sql`failed_tool_calls = failed_tool_calls + ${fold.failedToolCalls}`] : []),
+      ...(fold.ending !== undefined
+        ? [
+          sql`status = CASE WHEN status = 'active' THEN ${fold.ending.status} ELSE status END`,
+          sql`end_reason = CASE WHEN status = 'active' THEN ${fold.ending.reason} ELSE end_reason END`,
+          sql`ended_at = CASE WHEN status = 'active' THEN ${fold.ending.at} ELSE ended_at END`
+        ]
+        : []),
+      sql`last_activity_at = ${fold.lastActivityAt}`
+    ]
+    return sql`UPDATE tau_sessions SET ${sql.csv(sets)} WHERE session_id = ${sessionId}`
+  })
+
+/**
+ * A page's events with one UPDATE per session (a turn is ~8 events of one session) instead of one per event;
+ * a SessionStarted is inserted as `apply` does, after the session's earlier events are written.
+ */
+const applyAll = (envelopes: ReadonlyArray<Envelope<TauEvent>>) =>
+  Effect.gen(function*() {
+    const folds = new Map<string, Fold>()
+    for (const envelope of envelopes) {
+      if (streamKind(envelope.streamId) !== "session") continue
+      const event = envelope.event
+      if (event._tag === "SessionStarted") {
+        const before = folds.get(event.sessionId)
+        if (before !== undefined) {
+          folds.delete(event.sessionId)
+          yield* writeFold(event.sessionId, before)
+        }
+        yield* applyOne(envelope)
+        continue
+      }
+      const id = "sessionId" in event ? event.sessionId : undefined
+      if (id === undefined) continue
+      const at = envelope.recordedAt.toISOString()
+      let fold = folds.get(id)
+      if (fold === undefined) {
+        fold = {
+          turn: undefined,
+          promptTokens: 0,
+          completionTokens: 0,
+          costs: [],
+          toolCalls: 0,
+          failedToolCalls: 0,
+          ending: undefined,
+          lastActivityAt: at
+        }
+        folds.set(id, fold)
+      }
+      foldEvent(fold, event, at)
+    }
+    for (const [sessionId, fold] of folds) yield* writeFold(sessionId, fold)
+  })

@@ -6,6 +6,8 @@ import { Effect } from "effect"
 import { SqlClient } from "@effect/sql"
 import { streamKind } from "../events/Streams.ts"
 import type { StreamKind } from "../events/Streams.ts"
+import type { Envelope } from "../events/Envelope.ts"
+import type { TauEvent } from "../events/TauEvent.ts"
 import type { Projection } from "./Projection.ts"
 
 /** Every stream kind, for schemas of the read side. */
@@ -55,16 +57,42 @@ export const StreamsProjection: Projection = {
     yield* sql`CREATE INDEX IF NOT EXISTS tau_streams_kind ON tau_streams (kind, stream_id)`
   }),
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_streams`),
-  apply: (envelope) =>
-    Effect.flatMap(SqlClient.SqlClient, (sql) =>
-      sql`INSERT INTO tau_streams
-        (stream_id, kind, version, first_position, last_position, event_count, last_event_type, last_event_at)
-        VALUES (${envelope.streamId}, ${streamKind(envelope.streamId)}, ${envelope.streamVersion},
-          ${envelope.position}, ${envelope.position}, 1, ${envelope.type}, ${envelope.recordedAt.toISOString()})
-        ON CONFLICT (stream_id) DO UPDATE SET
-          version = excluded.version,
-          last_position = excluded.last_position,
-          event_count = tau_streams.event_count + 1,
-          last_event_type = excluded.last_event_type,
-          last_event_at = excluded.last_event_at`)
+  apply: (envelope) => upsert([rowOf([envelope])]),
+  // A page's events, one row per stream: its last version, position, type and time, and how many there were.
+  applyAll: (envelopes) => {
+    const byStream = new Map<string, Array<Envelope<TauEvent>>>()
+    for (const envelope of envelopes) {
+      const run = byStream.get(envelope.streamId)
+      if (run === undefined) byStream.set(envelope.streamId, [envelope])
+      else run.push(envelope)
+    }
+    return upsert(Array.from(byStream.values(), rowOf))
+  }
 }
+
+/** The row one stream's events (in order) make, as if it were new; an existing row keeps its first position. */
+const rowOf = (run: ReadonlyArray<Envelope<TauEvent>>) => {
+  const first = run[0]!
+  const last = run[run.length - 1]!
+  return {
+    stream_id: first.streamId,
+    kind: streamKind(first.streamId),
+    version: last.streamVersion,
+    first_position: first.position,
+    last_position: last.position,
+    event_count: run.length,
+    last_event_type: last.type,
+    last_event_at: last.recordedAt.toISOString()
+  }
+}
+
+/** One statement for any number of streams (each at most once: ON CONFLICT may touch a row only once). */
+const upsert = (rows: ReadonlyArray<ReturnType<typeof rowOf>>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql`INSERT INTO tau_streams ${sql.insert(rows)}
+      ON CONFLICT (stream_id) DO UPDATE SET
+        version = excluded.version,
+        last_position = excluded.last_position,
+        event_count = tau_streams.event_count + excluded.event_count,
+        last_event_type = excluded.last_event_type,
+        last_event_at = excluded.last_event_at`)

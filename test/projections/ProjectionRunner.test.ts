@@ -41,17 +41,22 @@ const within = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.timeoutFail(sel
   onTimeout: () => new Error("timed out waiting for the projection")
 })
 
-/** A streams projection that refuses (after writing) user messages whose content is "poison". */
-const poisonous: Projection = {
+/** The streams projection with another `apply`, and an `applyAll` that runs it event by event (so a page's run fails as the event does). */
+const streamsWith = (apply: Projection["apply"], more: Partial<Projection> = {}): Projection => ({
   ...StreamsProjection,
-  apply: (envelope) =>
-    envelope.event._tag === "UserMessageReceived" && envelope.event.content === "poison"
-      ? Effect.zipRight(
-        StreamsProjection.apply(envelope),
-        Effect.fail(new ProjectionError({ projection: "streams", message: "refusing poison" }))
-      )
-      : StreamsProjection.apply(envelope)
-}
+  ...more,
+  apply,
+  applyAll: (envelopes) => Effect.forEach(envelopes, apply, { discard: true })
+})
+
+/** A streams projection that refuses (after writing) user messages whose content is "poison". */
+const poisonous: Projection = streamsWith((envelope) =>
+  envelope.event._tag === "UserMessageReceived" && envelope.event.content === "poison"
+    ? Effect.zipRight(
+      StreamsProjection.apply(envelope),
+      Effect.fail(new ProjectionError({ projection: "streams", message: "refusing poison" }))
+    )
+    : StreamsProjection.apply(envelope))
 
 const runnerSuite = (backend: Backend) => {
   it.scopedLive("a projection built live equals the same projection rebuilt from scratch, row for row", () =>
@@ -90,13 +95,10 @@ const runnerSuite = (backend: Backend) => {
       const database = yield* backend.fresh
       const total = 200
       const gate = yield* Deferred.make<void>()
-      const gated: Projection = {
-        ...StreamsProjection,
-        apply: (envelope) =>
-          envelope.position === 120
-            ? Effect.zipRight(Deferred.succeed(gate, undefined), Effect.never)
-            : StreamsProjection.apply(envelope)
-      }
+      const gated: Projection = streamsWith((envelope) =>
+        envelope.position === 120
+          ? Effect.zipRight(Deferred.succeed(gate, undefined), Effect.never)
+          : StreamsProjection.apply(envelope))
 
       yield* Effect.gen(function*() {
         const log = yield* EventLog
@@ -190,11 +192,10 @@ const runnerSuite = (backend: Backend) => {
       }).pipe(Effect.provide(world(database(), [StreamsProjection])))
 
       const applied = yield* Ref.make(0)
-      const counting = (version: number): Projection => ({
-        ...StreamsProjection,
-        version,
-        apply: (envelope) => Effect.zipRight(Ref.update(applied, (n) => n + 1), StreamsProjection.apply(envelope))
-      })
+      const counting = (version: number): Projection =>
+        streamsWith((envelope) => Effect.zipRight(Ref.update(applied, (n) => n + 1), StreamsProjection.apply(envelope)), {
+          version
+        })
 
       yield* Effect.gen(function*() {
         const runner = yield* ProjectionRunner
