@@ -195,6 +195,49 @@ const tableRows = Effect.flatMap(SessionsQuery, (q) => q.list({ limit: 1000 })).
 
 const decodedLog = Effect.map(readWholeLog, (rows) => rows.map((row) => Either.getOrThrow(decodeRecorded(row))))
 
+
+interface FoldCase {
+  readonly sessions: ReadonlyArray<typeof SessionSpec extends fc.Arbitrary<infer A> ? A : never>
+  readonly live: boolean
+  readonly pageSize: number
+  readonly perEvent: boolean
+}
+
+/** Appends the sessions' events, lets the projection run, and compares its table with the pure fold (then rebuilds). */
+const foldMatches = (backend: Backend, { live, pageSize, perEvent, sessions }: FoldCase) =>
+  Effect.gen(function*() {
+    const database = yield* backend.fresh
+    yield* Effect.gen(function*() {
+      const log = yield* EventLog
+      const runner = yield* ProjectionRunner
+      yield* Effect.forEach(
+        sessions,
+        (spec) => {
+          const id = newSessionId()
+          return Effect.forEach(chunks(eventsOf(id, spec), spec.chunk), (batch) => log.append(sessionStream(id), "any", batch), {
+            discard: true
+          })
+        },
+        { concurrency: 3, discard: true }
+      )
+      if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+      else yield* runner.catchUp()
+
+      const processed = yield* tableRows
+      assert.deepStrictEqual(processed, foldSessions(yield* decodedLog))
+      yield* runner.rebuild("sessions")
+      if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+      assert.deepStrictEqual(yield* tableRows, processed)
+    }).pipe(
+      Effect.provide(SessionsQuery.Default.pipe(Layer.provideMerge(
+        world(database(), [perEvent ? eventByEvent : SessionsProjection], { live, pageSize })
+      )))
+    )
+  })
+
+/** The projection without its page-at-once `applyAll`: the runner then applies event by event (its fallback path). */
+const { applyAll: _pageAtOnce, ...eventByEvent } = SessionsProjection
+
 const suite = (backend: Backend, numRuns: number) => {
   it.scopedLive("list filters by status, newest first; get finds one row", () =>
     Effect.gen(function*() {
@@ -222,43 +265,35 @@ const suite = (backend: Backend, numRuns: number) => {
     }))
 
   it.scopedLive.prop(
-    "the sessions table equals a pure fold of the log, and a rebuild equals what live processing wrote",
+    "the sessions table equals a pure fold of the log (page at once and event by event), and a rebuild equals what live processing wrote",
     {
       sessions: fc.array(SessionSpec, { minLength: 1, maxLength: 6 }),
       live: fc.boolean(),
-      pageSize: fc.integer({ min: 1, max: 8 })
+      pageSize: fc.integer({ min: 1, max: 8 }),
+      perEvent: fc.boolean()
     },
-    ({ live, pageSize, sessions }) =>
-      Effect.gen(function*() {
-        const database = yield* backend.fresh
-        yield* Effect.gen(function*() {
-          const log = yield* EventLog
-          const runner = yield* ProjectionRunner
-          yield* Effect.forEach(
-            sessions,
-            (spec) => {
-              const id = newSessionId()
-              return Effect.forEach(chunks(eventsOf(id, spec), spec.chunk), (batch) => log.append(sessionStream(id), "any", batch), {
-                discard: true
-              })
-            },
-            { concurrency: 3, discard: true }
-          )
-          if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
-          else yield* runner.catchUp()
-
-          const processed = yield* tableRows
-          assert.deepStrictEqual(processed, foldSessions(yield* decodedLog))
-          yield* runner.rebuild("sessions")
-          if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
-          assert.deepStrictEqual(yield* tableRows, processed)
-        }).pipe(
-          Effect.provide(SessionsQuery.Default.pipe(Layer.provideMerge(world(database(), [SessionsProjection], { live, pageSize }))))
-        )
-      }),
+    (input) => foldMatches(backend, input),
     { timeout: 120_000, fastCheck: { numRuns } }
   )
+
+  it.scopedLive("a page with two costs and two endings folds as event by event: costs in order, the first ending counts", () =>
+    foldMatches(backend, {
+      sessions: [{
+        started: true,
+        mode: "chat",
+        steps: [
+          { _tag: "respond", prompt: 1, completion: 2, cost: 0.1 },
+          { _tag: "respond", prompt: 3, completion: 4, cost: 0.2 },
+          { _tag: "end", kind: 1 },
+          { _tag: "end", kind: 0 }
+        ],
+        chunk: 1
+      }],
+      live: false,
+      pageSize: 8,
+      perEvent: false
+    }))
 }
 
-describe("sessions projection [sqlite]", () => suite(sqliteBackend, 20))
+describe("sessions projection [sqlite]", () => suite(sqliteBackend, 100))
 describePg("sessions projection", () => suite(pgBackend, 6))

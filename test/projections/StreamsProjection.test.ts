@@ -52,6 +52,9 @@ const streamIds = [
   "misc-1"
 ]
 
+/** The projection without its page-at-once `applyAll`: the runner then applies event by event (its fallback path). */
+const { applyAll: _pageAtOnce, ...eventByEvent } = StreamsProjection
+
 const streamsSuite = (backend: Backend, numRuns: number) => {
   it.scopedLive("list and get filter by kind and prefix, page with limit and offset", () =>
     Effect.gen(function*() {
@@ -87,16 +90,17 @@ const streamsSuite = (backend: Backend, numRuns: number) => {
     }))
 
   it.scopedLive.prop(
-    "the streams table equals a pure fold of readAll, for random appends, page sizes and modes",
+    "the streams table equals a pure fold of readAll, for random appends, page sizes and modes, page at once or event by event",
     {
       appends: fc.array(
         fc.record({ streamId: fc.constantFrom(...streamIds), count: fc.integer({ min: 1, max: 4 }) }),
         { minLength: 1, maxLength: 25 }
       ),
       pageSize: fc.integer({ min: 1, max: 8 }),
-      live: fc.boolean()
+      live: fc.boolean(),
+      perEvent: fc.boolean()
     },
-    ({ appends, live, pageSize }) =>
+    ({ appends, live, pageSize, perEvent }) =>
       Effect.gen(function*() {
         const database = yield* backend.fresh
         yield* Effect.gen(function*() {
@@ -115,7 +119,9 @@ const streamsSuite = (backend: Backend, numRuns: number) => {
           const actual = (yield* (yield* StreamsQuery).list({ limit: 1000 })).map(plain)
           assert.deepStrictEqual(actual, expected)
         }).pipe(
-          Effect.provide(StreamsQuery.Default.pipe(Layer.provideMerge(world(database(), [StreamsProjection], { live, pageSize }))))
+          Effect.provide(StreamsQuery.Default.pipe(Layer.provideMerge(
+            world(database(), [perEvent ? eventByEvent : StreamsProjection], { live, pageSize })
+          )))
         )
       }),
     { timeout: 120_000, fastCheck: { numRuns } }
