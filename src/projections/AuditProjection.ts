@@ -6,6 +6,8 @@
  */
 import { Effect } from "effect"
 import { SqlClient } from "@effect/sql"
+import type { Envelope } from "../events/Envelope.ts"
+import type { TauEvent } from "../events/TauEvent.ts"
 import type { Projection } from "./Projection.ts"
 
 const setup = Effect.gen(function*() {
@@ -48,22 +50,32 @@ export const AuditProjection: Projection = {
   handles: ["RequestAudited"],
   setup,
   teardown: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP TABLE IF EXISTS tau_audit`),
-  apply: (envelope) =>
-    Effect.gen(function*() {
-      const event = envelope.event
-      if (event._tag !== "RequestAudited") return
-      const sql = yield* SqlClient.SqlClient
-      yield* sql`INSERT INTO tau_audit ${
-        sql.insert({
-          request_id: event.requestId,
-          key_id: event.keyId ?? null,
-          method: event.method,
-          route: event.route,
-          session_id: event.sessionId ?? null,
-          status: event.status,
-          latency_ms: event.latencyMs,
-          started_at: event.startedAt
-        })
-      } ON CONFLICT (request_id) DO NOTHING`
-    })
+  apply: (envelope) => insert([envelope]),
+  applyAll: (envelopes) => insert(envelopes)
 }
+
+/** Rows per INSERT: 8 parameters each, well under SQLite's and PostgreSQL's limits. */
+const rowsPerInsert = 500
+
+/** The audit rows of `envelopes`, a few hundred per statement; a request id already there keeps its row (the first wins). */
+const insert = (envelopes: ReadonlyArray<Envelope<TauEvent>>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = []
+    for (const { event } of envelopes) {
+      if (event._tag !== "RequestAudited") continue
+      rows.push({
+        request_id: event.requestId,
+        key_id: event.keyId ?? null,
+        method: event.method,
+        route: event.route,
+        session_id: event.sessionId ?? null,
+        status: event.status,
+        latency_ms: event.latencyMs,
+        started_at: event.startedAt
+      })
+    }
+    for (let i = 0; i < rows.length; i += rowsPerInsert) {
+      yield* sql`INSERT INTO tau_audit ${sql.insert(rows.slice(i, i + rowsPerInsert))} ON CONFLICT (request_id) DO NOTHING`
+    }
+  })
