@@ -22,7 +22,7 @@ const actionRank: Record<SafetyAction, number> = { allow: 0, warn: 1, redact: 2,
 const MAX_PASSES = 8
 
 /** Strings up to this length have their redaction memoised, in at most MEMO_ENTRIES entries. */
-const MEMO_MAX_LENGTH = 96
+const MEMO_MAX_LENGTH = 1024
 const MEMO_ENTRIES = 4096
 
 const detect = (rules: ReadonlyArray<Rule>, text: string): Array<Finding> => {
@@ -44,8 +44,9 @@ export const makeSafetyEngine = (policy: SafetyPolicy, ruleSet: ReadonlyArray<Ru
   const secretRules = enabled.filter((r) => r.category === "secret")
   const byId = new Map(enabled.map((r) => [r.id as string, r]))
 
-  // Event field names, ids, tags and model names recur in every event: redacting them again would rerun every
-  // secret rule on the same short strings. The memo is exact (redaction is a pure function of the text).
+  // Event field names, ids, tags and model names recur in every event, and every new session's SessionStarted
+  // carries the same system prompt: redacting them again would rerun every secret rule on the same strings.
+  // The memo is exact (redaction is a pure function of the text).
   const memo = new Map<string, string>()
   const redact = (text: string): string => {
     if (text.length > MEMO_MAX_LENGTH) return redactUncached(text)
