@@ -1,5 +1,10 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
+import { createServer as createHttpsServer } from "node:https"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { gzipSync } from "node:zlib"
@@ -169,5 +174,36 @@ describe("nodeFetch (the openai SDK's transport)", () => {
     await sleep(300)
     assert.strictEqual(closed, 1)
     assert.strictEqual(await (await fetch(`${url}/slow`)).text(), "ok")
+  })
+
+  /** A self-signed certificate for 127.0.0.1, made with the openssl command line (on every machine of this project). */
+  const selfSigned = () => {
+    const dir = mkdtempSync(join(tmpdir(), "tau-tls-"))
+    try {
+      execFileSync("openssl", [
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")
+      ], { stdio: "ignore" })
+      return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it("speaks https, trusting the given CA and refusing a certificate it does not trust", async () => {
+    const { cert, key } = selfSigned()
+    const server = createHttpsServer({ cert, key }, (req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ secure: true, method: req.method }))
+    })
+    servers.push(server)
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/models`
+    assert.deepStrictEqual(await (await makeNodeFetch({ ca: cert })(url, { method: "POST", body: "{}" })).json(), {
+      secure: true,
+      method: "POST"
+    })
+    const refused = await rejection(makeNodeFetch()(url))
+    assert.instanceOf(refused, TypeError)
   })
 })
