@@ -11,10 +11,12 @@ const youngGeneration = "--max-semi-space-size"
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((arg) => arg.startsWith(youngGeneration))
 
 if (process.argv[2] === "serve" && !given) {
+  // The server gets its own process group, so a signal sent to the launcher's group (Ctrl-C in a terminal) reaches
+  // it once, forwarded below, not twice: a second SIGINT would kill it before its graceful shutdown ends.
   const child = spawn(
     process.execPath,
     [...process.execArgv, `${youngGeneration}=64`, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: ["inherit", "inherit", "inherit", "ipc"] }
+    { stdio: ["inherit", "inherit", "inherit", "ipc"], detached: true }
   )
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal))
   child.on("exit", (code, signal) => {
