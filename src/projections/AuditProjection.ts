@@ -9,6 +9,7 @@ import { SqlClient } from "@effect/sql"
 import type { Envelope } from "../events/Envelope.ts"
 import type { TauEvent } from "../events/TauEvent.ts"
 import type { Projection } from "./Projection.ts"
+import { forEachBatch } from "./SqlBatches.ts"
 
 const setup = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -54,10 +55,7 @@ export const AuditProjection: Projection = {
   applyAll: (envelopes) => insert(envelopes)
 }
 
-/** Rows per INSERT: 8 parameters each, well under SQLite's and PostgreSQL's limits. */
-const rowsPerInsert = 500
-
-/** The audit rows of `envelopes`, a few hundred per statement; a request id already there keeps its row (the first wins). */
+/** The audit rows of `envelopes`, a batch per statement; a request id already there keeps its row (the first wins). */
 const insert = (envelopes: ReadonlyArray<Envelope<TauEvent>>) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -75,7 +73,5 @@ const insert = (envelopes: ReadonlyArray<Envelope<TauEvent>>) =>
         started_at: event.startedAt
       })
     }
-    for (let i = 0; i < rows.length; i += rowsPerInsert) {
-      yield* sql`INSERT INTO tau_audit ${sql.insert(rows.slice(i, i + rowsPerInsert))} ON CONFLICT (request_id) DO NOTHING`
-    }
+    yield* forEachBatch(rows, (batch) => sql`INSERT INTO tau_audit ${sql.insert(batch)} ON CONFLICT (request_id) DO NOTHING`)
   })

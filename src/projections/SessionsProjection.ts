@@ -223,6 +223,8 @@ const writeFold = (sessionId: string, fold: Fold) =>
     return sql`UPDATE tau_sessions SET ${sql.csv(sets)} WHERE session_id = ${sessionId}`
   })
 
+const maxCostsPerUpdate = 200
+
 /**
  * A page's events with one UPDATE per session (a turn is ~8 events of one session) instead of one per event;
  * a SessionStarted is inserted as `apply` does, after the session's earlier events are written.
@@ -260,6 +262,11 @@ const applyAll = (envelopes: ReadonlyArray<Envelope<TauEvent>>) =>
         folds.set(id, fold)
       }
       foldEvent(fold, event, at)
+      // A long chain of additions would pass SQLite's expression depth limit (1000): written, the next fold starts.
+      if (fold.costs.length >= maxCostsPerUpdate) {
+        folds.delete(id)
+        yield* writeFold(id, fold)
+      }
     }
     for (const [sessionId, fold] of folds) yield* writeFold(sessionId, fold)
   })

@@ -9,6 +9,7 @@ import type { StreamKind } from "../events/Streams.ts"
 import type { Envelope } from "../events/Envelope.ts"
 import type { TauEvent } from "../events/TauEvent.ts"
 import type { Projection } from "./Projection.ts"
+import { forEachBatch } from "./SqlBatches.ts"
 
 /** Every stream kind, for schemas of the read side. */
 export const streamKinds = [
@@ -86,13 +87,14 @@ const rowOf = (run: ReadonlyArray<Envelope<TauEvent>>) => {
   }
 }
 
-/** One statement for any number of streams (each at most once: ON CONFLICT may touch a row only once). */
+/** A statement per batch of streams (each stream at most once: ON CONFLICT may touch a row only once). */
 const upsert = (rows: ReadonlyArray<ReturnType<typeof rowOf>>) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql`INSERT INTO tau_streams ${sql.insert(rows)}
-      ON CONFLICT (stream_id) DO UPDATE SET
-        version = excluded.version,
-        last_position = excluded.last_position,
-        event_count = tau_streams.event_count + excluded.event_count,
-        last_event_type = excluded.last_event_type,
-        last_event_at = excluded.last_event_at`)
+    forEachBatch(rows, (batch) =>
+      sql`INSERT INTO tau_streams ${sql.insert(batch)}
+        ON CONFLICT (stream_id) DO UPDATE SET
+          version = excluded.version,
+          last_position = excluded.last_position,
+          event_count = tau_streams.event_count + excluded.event_count,
+          last_event_type = excluded.last_event_type,
+          last_event_at = excluded.last_event_at`))

@@ -293,6 +293,19 @@ const suite = (backend: Backend, numRuns: number) => {
       pageSize: 8,
       perEvent: false
     }))
+
+  it.scopedLive("a page with more costs than one UPDATE adds folds in several UPDATEs, in order", () =>
+    foldMatches(backend, {
+      sessions: [{
+        started: true,
+        mode: "task",
+        steps: Array.from({ length: 450 }, (_, i) => ({ _tag: "respond" as const, prompt: i, completion: 1, cost: (i + 1) / 1e6 })),
+        chunk: 150
+      }],
+      live: false,
+      pageSize: 1000,
+      perEvent: false
+    }), 60_000)
 }
 
 describe("sessions projection [sqlite]", () => suite(sqliteBackend, 100))

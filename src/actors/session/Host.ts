@@ -1,7 +1,7 @@
 /**
  * The thin runtime around the decider: one fibre per active session (a FiberMap keyed by session id), each
  * with a Queue mailbox. A fibre activates by folding its stream, takes commands one at a time, runs the
- * agent loop for a message (racing it against a cancel signal), passivates after idling — or early, least
+ * agent loop for a message (on a fibre of its own that a Cancel interrupts), passivates after idling — or early, least
  * recently used first, when more than `maxActors` are in memory — records SessionAbandoned past the idle
  * timeout, and stops for good when another copy of the actor wrote first.
  */
