@@ -12,7 +12,7 @@ import { AuditCursor } from "../../src/projections/AuditRecords.ts"
 import type { AuditFilters, AuditRecord, StatusClass } from "../../src/projections/AuditRecords.ts"
 import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
 import { describePg } from "../support/Pg.ts"
-import { pgBackend, sqliteBackend, world } from "./support.ts"
+import { caughtUp, pgBackend, sqliteBackend, world } from "./support.ts"
 import type { Backend } from "./support.ts"
 
 const midnight = Date.UTC(2026, 10, 26)
@@ -149,12 +149,11 @@ const suite = (backend: Backend, numRuns: number) => {
           }
           const seen = new Set<string>()
           const firsts = [...entries, ...again].filter((e) => !seen.has(e.requestId) && seen.add(e.requestId) !== undefined)
-          if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
-          else yield* runner.catchUp()
+          yield* caughtUp(live)
           const processed = yield* tableRows
           assert.deepStrictEqual(processed, expectedRows(firsts))
           yield* runner.rebuild("audit")
-          if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+          yield* caughtUp(live)
           assert.deepStrictEqual(yield* tableRows, processed)
         }).pipe(Effect.provide(AuditQuery.Default.pipe(Layer.provideMerge(world(database(), [AuditProjection], { live })))))
       }),

@@ -32,7 +32,7 @@ import { endingOf, SessionsProjection } from "../../src/projections/SessionsProj
 import type { SessionSummary } from "../../src/projections/SessionsQuery.ts"
 import { sessionSummaryToJson, SessionsQuery } from "../../src/projections/SessionsQuery.ts"
 import { describePg } from "../support/Pg.ts"
-import { pgBackend, readWholeLog, sqliteBackend, stream, world } from "./support.ts"
+import { caughtUp, pgBackend, readWholeLog, sqliteBackend, stream, world } from "./support.ts"
 import type { Backend } from "./support.ts"
 
 type Row = typeof SessionSummary.Encoded
@@ -220,13 +220,12 @@ const foldMatches = (backend: Backend, { live, pageSize, perEvent, sessions }: F
         },
         { concurrency: 3, discard: true }
       )
-      if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
-      else yield* runner.catchUp()
+      yield* caughtUp(live)
 
       const processed = yield* tableRows
       assert.deepStrictEqual(processed, foldSessions(yield* decodedLog))
       yield* runner.rebuild("sessions")
-      if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+      yield* caughtUp(live)
       assert.deepStrictEqual(yield* tableRows, processed)
     }).pipe(
       Effect.provide(SessionsQuery.Default.pipe(Layer.provideMerge(

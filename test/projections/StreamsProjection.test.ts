@@ -9,7 +9,7 @@ import { StreamsQuery } from "../../src/projections/StreamsQuery.ts"
 import type { StreamInfo } from "../../src/projections/StreamsQuery.ts"
 import { sampleEvent, sampleSessionStarted } from "../support/Events.ts"
 import { describePg } from "../support/Pg.ts"
-import { foldStreams, pgBackend, readWholeLog, sqliteBackend, stream, world } from "./support.ts"
+import { caughtUp, foldStreams, pgBackend, readWholeLog, sqliteBackend, stream, world } from "./support.ts"
 import type { Backend, ExpectedStream } from "./support.ts"
 
 const plain = (info: StreamInfo): ExpectedStream => ({
@@ -68,15 +68,13 @@ const foldMatches = (backend: Backend, { appends, live, pageSize, perEvent }: Fo
     const database = yield* backend.fresh
     yield* Effect.gen(function*() {
       const log = yield* EventLog
-      const runner = yield* ProjectionRunner
       yield* Effect.forEach(
         appends,
         ({ count, streamId }, i) =>
           log.append(stream(streamId), "any", Array.from({ length: count }, (_, k) => sampleEvent(i * 10 + k))),
         { concurrency: 3, discard: true }
       )
-      if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
-      else yield* runner.catchUp()
+      yield* caughtUp(live)
 
       const expected = foldStreams(yield* readWholeLog)
       const actual = (yield* (yield* StreamsQuery).list({ limit: 1000 })).map(plain)

@@ -142,3 +142,12 @@ export const storedCheckpoint = (name: string) =>
         SELECT version, position FROM tau_projection_checkpoints WHERE name = ${name}`,
       (rows) => rows.map((r) => ({ version: Number(r.version), position: Number(r.position) }))[0]
     ))
+
+/** The runner has applied the whole log: live, by waiting for its head; otherwise by a catch-up pass. */
+export const caughtUp = (live: boolean) =>
+  Effect.gen(function*() {
+    const log = yield* EventLog
+    const runner = yield* ProjectionRunner
+    if (live) yield* runner.waitFor(yield* log.head).pipe(Effect.timeout("20 seconds"))
+    else yield* runner.catchUp()
+  })
