@@ -7,8 +7,10 @@ import { SqlClient } from "@effect/sql"
 import { streamKind } from "../events/Streams.ts"
 import { TauEvent } from "../events/TauEvent.ts"
 import type { TauEventType } from "../events/TauEvent.ts"
+import type { SessionStarted } from "../events/catalogue/SessionEvents.ts"
 import type { Envelope } from "../events/Envelope.ts"
 import type { Projection } from "./Projection.ts"
+import { forEachBatch } from "./SqlBatches.ts"
 
 export const sessionStatuses = ["active", "completed", "abandoned", "failed", "cancelled"] as const
 export type SessionRowStatus = (typeof sessionStatuses)[number]
@@ -98,6 +100,31 @@ export const SessionsProjection: Projection = {
   applyAll: (envelopes) => applyAll(envelopes)
 }
 
+/** The row a SessionStarted inserts, before any other event of the session. */
+const startedRow = (event: SessionStarted, at: string) => ({
+  session_id: event.sessionId as string,
+  status: "active" as SessionRowStatus,
+  mode: event.mode ?? "chat",
+  source: event.source,
+  model: event.model as string,
+  prompt_name: event.promptName as string,
+  prompt_version: event.promptVersion as string,
+  workspace: event.workspace ?? null,
+  user_id: event.userId ?? null,
+  turns: 0,
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  cost_usd: 0,
+  tool_calls: 0,
+  failed_tool_calls: 0,
+  end_reason: null as string | null,
+  started_at: at,
+  ended_at: null as string | null,
+  last_activity_at: at
+})
+
+type StartedRow = ReturnType<typeof startedRow>
+
 const applyOne = (envelope: Envelope<TauEvent>) =>
     Effect.gen(function*() {
       if (streamKind(envelope.streamId) !== "session") return
@@ -106,29 +133,7 @@ const applyOne = (envelope: Envelope<TauEvent>) =>
       const at = envelope.recordedAt.toISOString()
       if (event._tag === "SessionStarted") {
         // A second SessionStarted on one stream is not something the actor writes; the first one wins.
-        return yield* sql`INSERT INTO tau_sessions ${
-          sql.insert({
-            session_id: event.sessionId,
-            status: "active",
-            mode: event.mode ?? "chat",
-            source: event.source,
-            model: event.model,
-            prompt_name: event.promptName,
-            prompt_version: event.promptVersion,
-            workspace: event.workspace ?? null,
-            user_id: event.userId ?? null,
-            turns: 0,
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            cost_usd: 0,
-            tool_calls: 0,
-            failed_tool_calls: 0,
-            end_reason: null,
-            started_at: at,
-            ended_at: null,
-            last_activity_at: at
-          })
-        } ON CONFLICT (session_id) DO NOTHING`
+        return yield* sql`INSERT INTO tau_sessions ${sql.insert(startedRow(event, at))} ON CONFLICT (session_id) DO NOTHING`
       }
       const id = "sessionId" in event ? event.sessionId : undefined
       if (id === undefined) return
@@ -202,6 +207,17 @@ const foldEvent = (fold: Fold, event: TauEvent, at: string) => {
   }
 }
 
+const newFold = (at: string): Fold => ({
+  turn: undefined,
+  promptTokens: 0,
+  completionTokens: 0,
+  costs: [],
+  toolCalls: 0,
+  failedToolCalls: 0,
+  ending: undefined,
+  lastActivityAt: at
+})
+
 const writeFold = (sessionId: string, fold: Fold) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => {
     const sets = [
@@ -223,50 +239,102 @@ const writeFold = (sessionId: string, fold: Fold) =>
     return sql`UPDATE tau_sessions SET ${sql.csv(sets)} WHERE session_id = ${sessionId}`
   })
 
+/** A long chain of additions would pass SQLite's expression depth limit (1000): more costs go in further UPDATEs. */
 const maxCostsPerUpdate = 200
 
+/** `fold` as UPDATEs of at most `maxCostsPerUpdate` costs each, in order. */
+const writeFoldInParts = (sessionId: string, fold: Fold) =>
+  Effect.suspend(() => {
+    if (fold.costs.length <= maxCostsPerUpdate) return writeFold(sessionId, fold)
+    const parts: Array<Fold> = [{ ...fold, costs: fold.costs.slice(0, maxCostsPerUpdate) }]
+    for (let i = maxCostsPerUpdate; i < fold.costs.length; i += maxCostsPerUpdate) {
+      parts.push({ ...newFold(fold.lastActivityAt), costs: fold.costs.slice(i, i + maxCostsPerUpdate) })
+    }
+    return Effect.forEach(parts, (part) => writeFold(sessionId, part), { discard: true })
+  })
+
 /**
- * A page's events with one UPDATE per session (a turn is ~8 events of one session) instead of one per event;
- * a SessionStarted is inserted as `apply` does, after the session's earlier events are written.
+ * The row of a session started in this page with the page's later events of it already applied: what its INSERT
+ * and then `writeFold` would leave. Costs are summed from 0 in order, as SQL adds them to the inserted 0.
+ */
+const foldedRow = (row: StartedRow, fold: Fold | undefined): StartedRow => {
+  if (fold === undefined) return row
+  let cost = row.cost_usd
+  for (const c of fold.costs) cost += c
+  return {
+    ...row,
+    turns: fold.turn ?? row.turns,
+    prompt_tokens: row.prompt_tokens + fold.promptTokens,
+    completion_tokens: row.completion_tokens + fold.completionTokens,
+    cost_usd: cost,
+    tool_calls: row.tool_calls + fold.toolCalls,
+    failed_tool_calls: row.failed_tool_calls + fold.failedToolCalls,
+    ...(fold.ending !== undefined ? { status: fold.ending.status, end_reason: fold.ending.reason, ended_at: fold.ending.at } : {}),
+    last_activity_at: fold.lastActivityAt
+  }
+}
+
+interface Started {
+  readonly row: StartedRow
+  /** The session's events after its SessionStarted in this page. */
+  fold: Fold | undefined
+}
+
+/**
+ * A page's events in few statements (a turn is ~8 events of one session): the sessions started in the page are
+ * inserted together, their later events in the page already folded into their rows; other sessions get one
+ * UPDATE each. A start whose row already existed (a second SessionStarted, which the actor never writes) inserts
+ * nothing, as `apply`'s does, and its later events are then written as UPDATEs. Earlier events of a session
+ * started later in the page are written before its row is inserted, as `apply` orders them.
  */
 const applyAll = (envelopes: ReadonlyArray<Envelope<TauEvent>>) =>
   Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const starts = new Map<string, Started>()
     const folds = new Map<string, Fold>()
     for (const envelope of envelopes) {
       if (streamKind(envelope.streamId) !== "session") continue
       const event = envelope.event
+      const at = envelope.recordedAt.toISOString()
       if (event._tag === "SessionStarted") {
+        if (starts.has(event.sessionId)) continue
         const before = folds.get(event.sessionId)
         if (before !== undefined) {
           folds.delete(event.sessionId)
-          yield* writeFold(event.sessionId, before)
+          yield* writeFoldInParts(event.sessionId, before)
         }
-        yield* applyOne(envelope)
+        starts.set(event.sessionId, { row: startedRow(event, at), fold: undefined })
         continue
       }
       const id = "sessionId" in event ? event.sessionId : undefined
       if (id === undefined) continue
-      const at = envelope.recordedAt.toISOString()
+      const started = starts.get(id)
+      if (started !== undefined) {
+        started.fold ??= newFold(at)
+        foldEvent(started.fold, event, at)
+        continue
+      }
       let fold = folds.get(id)
       if (fold === undefined) {
-        fold = {
-          turn: undefined,
-          promptTokens: 0,
-          completionTokens: 0,
-          costs: [],
-          toolCalls: 0,
-          failedToolCalls: 0,
-          ending: undefined,
-          lastActivityAt: at
-        }
+        fold = newFold(at)
         folds.set(id, fold)
       }
       foldEvent(fold, event, at)
-      // A long chain of additions would pass SQLite's expression depth limit (1000): written, the next fold starts.
       if (fold.costs.length >= maxCostsPerUpdate) {
         folds.delete(id)
         yield* writeFold(id, fold)
       }
     }
     for (const [sessionId, fold] of folds) yield* writeFold(sessionId, fold)
+    if (starts.size === 0) return
+    const inserted = new Set<string>()
+    yield* forEachBatch([...starts.values()], (batch) =>
+      sql<{ readonly session_id: string }>`INSERT INTO tau_sessions ${
+        sql.insert(batch.map((s) => foldedRow(s.row, s.fold)))
+      } ON CONFLICT (session_id) DO NOTHING RETURNING session_id`.pipe(
+        Effect.map((rows) => rows.forEach((r) => inserted.add(r.session_id)))
+      ))
+    for (const [sessionId, started] of starts) {
+      if (!inserted.has(sessionId) && started.fold !== undefined) yield* writeFoldInParts(sessionId, started.fold)
+    }
   })

@@ -234,6 +234,24 @@ const foldMatches = (backend: Backend, { live, pageSize, perEvent, sessions }: F
     )
   })
 
+/** Appends each stream's batches in order, lets the page-at-once projection run, and compares with the pure fold. */
+const batchesMatch = (backend: Backend, pageSize: number, streams: ReadonlyArray<readonly [SessionId, ReadonlyArray<ReadonlyArray<TauEvent>>]>) =>
+  Effect.gen(function*() {
+    const database = yield* backend.fresh
+    return yield* Effect.gen(function*() {
+      const log = yield* EventLog
+      for (const [id, batches] of streams) {
+        for (const batch of batches) yield* log.append(sessionStream(id), "any", batch)
+      }
+      yield* caughtUp(false)
+      const processed = yield* tableRows
+      assert.deepStrictEqual(processed, foldSessions(yield* decodedLog))
+      return processed
+    }).pipe(
+      Effect.provide(SessionsQuery.Default.pipe(Layer.provideMerge(world(database(), [SessionsProjection], { live: false, pageSize }))))
+    )
+  })
+
 /** The projection without its page-at-once `applyAll`: the runner then applies event by event (its fallback path). */
 const { applyAll: _pageAtOnce, ...eventByEvent } = SessionsProjection
 
@@ -291,6 +309,38 @@ const suite = (backend: Backend, numRuns: number) => {
       live: false,
       pageSize: 8,
       perEvent: false
+    }))
+
+  it.scopedLive("a second SessionStarted inserts nothing: the first one's row gets the later events, in the same page or a later one", () =>
+    Effect.gen(function*() {
+      const a = newSessionId()
+      const b = newSessionId()
+      const respond = (sessionId: SessionId, cost: number) =>
+        new ModelResponded({
+          sessionId,
+          turn: 1,
+          model: ModelName.make("test-model"),
+          content: "ok",
+          toolCalls: [],
+          finishReason: "stop",
+          usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 },
+          latencyMs: 5,
+          costUsd: cost,
+          attempts: 1
+        })
+      const rows = yield* batchesMatch(backend, 3, [
+        // a: both starts in one page (page size 3), then more events; b: its second start in a later page.
+        [a, [[started(a, "task"), started(a, "chat"), respond(a, 0.1)], [respond(a, 0.2)]]],
+        [b, [[started(b, "chat")], [respond(b, 0.3), started(b, "task"), respond(b, 0.4)], [
+          new SessionCompleted({ sessionId: b, reason: "final_answer", turns: 1 })
+        ]]]
+      ])
+      const [rowA, rowB] = [rows.find((r) => r.sessionId === a)!, rows.find((r) => r.sessionId === b)!]
+      assert.strictEqual(rowA.mode, "task")
+      assert.strictEqual(rowA.promptTokens, 6)
+      assert.strictEqual(rowB.mode, "chat")
+      assert.strictEqual(rowB.costUsd, 0.3 + 0.4)
+      assert.strictEqual(rowB.status, "completed")
     }))
 
   it.scopedLive("a page with more costs than one UPDATE adds folds in several UPDATEs, in order", () =>
