@@ -12,6 +12,7 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { Agent, request as httpRequest } from "node:http"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { startLoopbackModel } from "../test/support/LoopbackModel.ts"
 import { report, tempDir, writeResults } from "./common.ts"
@@ -50,6 +51,42 @@ const post = (agent: Agent, target: Target, body: string): Promise<number> =>
     req.end(body)
   })
 
+/**
+ * CPU seconds used so far by `root` and its descendants (the launcher and the server it runs), from /proc; undefined
+ * where there is no /proc. CPU per request does not move with this VM's speed the way requests per second do
+ * (the direct model's throughput here varies up to 3x between sittings), so changes are compared on it.
+ */
+const treeCpuSeconds = (root: number): number | undefined => {
+  const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  try {
+    const ticks = 100
+    const children = new Map<number, Array<number>>()
+    for (const name of readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue
+      try {
+        const parent = Number(stat(name)[1])
+        children.set(parent, [...(children.get(parent) ?? []), Number(name)])
+      } catch {
+        // exited meanwhile
+      }
+    }
+    let total = 0
+    const visit = (pid: number) => {
+      try {
+        const fields = stat(String(pid))
+        total += (Number(fields[11]) + Number(fields[12])) / ticks
+      } catch {
+        // exited meanwhile
+      }
+      for (const child of children.get(pid) ?? []) visit(child)
+    }
+    visit(root)
+    return total
+  } catch {
+    return undefined
+  }
+}
+
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN
 
@@ -57,6 +94,10 @@ interface Run {
   readonly p50: number
   readonly p99: number
   readonly rps: number
+  /** CPU milliseconds the server used per request counted in the measured window (Linux only). */
+  readonly serverCpuMs?: number | undefined
+  /** CPU milliseconds per request of this process (the load generator and the loopback model), same window. */
+  readonly benchCpuMs?: number
 }
 
 const sequential = async (target: Target, body: string, n: number): Promise<Run> => {
@@ -71,12 +112,24 @@ const sequential = async (target: Target, body: string, n: number): Promise<Run>
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: n / seconds }
 }
 
-const concurrent = async (target: Target, body: string, connections: number, seconds: number): Promise<Run> => {
+const concurrent = async (
+  target: Target,
+  body: string,
+  connections: number,
+  seconds: number,
+  serverPid?: number
+): Promise<Run> => {
   const agent = new Agent({ keepAlive: true, maxSockets: connections })
   const latencies: Array<number> = []
   const warmUntil = performance.now() + 1000
   const endAt = warmUntil + seconds * 1000
   let counted = 0
+  let cpuAtWarm: number | undefined
+  let ownAtWarm = process.cpuUsage()
+  const warmTimer = setTimeout(() => {
+    cpuAtWarm = serverPid === undefined ? undefined : treeCpuSeconds(serverPid)
+    ownAtWarm = process.cpuUsage()
+  }, 1000)
   // Throughput counts what completes inside the measured window; latency, what was also sent inside it (the
   // first second's burst of 50 new connections and sessions is warm-up, not steady state).
   const worker = async () => {
@@ -88,9 +141,14 @@ const concurrent = async (target: Target, body: string, connections: number, sec
     }
   }
   await Promise.all(Array.from({ length: connections }, worker))
+  clearTimeout(warmTimer)
+  const cpuAtEnd = serverPid === undefined ? undefined : treeCpuSeconds(serverPid)
+  const own = process.cpuUsage(ownAtWarm)
   agent.destroy()
   latencies.sort((a, b) => a - b)
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: counted / seconds }
+  const serverCpuMs = cpuAtWarm !== undefined && cpuAtEnd !== undefined ? ((cpuAtEnd - cpuAtWarm) * 1000) / counted : undefined
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: counted / seconds, serverCpuMs,
+    benchCpuMs: (own.user + own.system) / 1000 / counted }
 }
 
 const run = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<string> =>
@@ -158,12 +216,14 @@ const main = async () => {
     }
     const direct50 = await concurrent(direct, agentBody, CONNECTIONS, CONCURRENT_SECONDS)
     for (const [mode, body] of [["agent", agentBody], ["proxy", proxyBody]] as const) {
-      const through50 = await concurrent(gateway, body, CONNECTIONS, CONCURRENT_SECONDS)
+      const through50 = await concurrent(gateway, body, CONNECTIONS, CONCURRENT_SECONDS, server.pid)
       console.log(
         `${mode} mode, ${CONNECTIONS} connections: direct ${Math.round(direct50.rps)} req/s p50 ${direct50.p50.toFixed(2)} ms ` +
           `p99 ${direct50.p99.toFixed(2)} ms; gateway ${Math.round(through50.rps)} req/s p50 ${through50.p50.toFixed(2)} ms ` +
           `p99 ${through50.p99.toFixed(2)} ms; added p50 ${(through50.p50 - direct50.p50).toFixed(2)} ms, ` +
-          `p99 ${(through50.p99 - direct50.p99).toFixed(2)} ms`
+          `p99 ${(through50.p99 - direct50.p99).toFixed(2)} ms` +
+          (through50.serverCpuMs === undefined ? "" : `; server CPU ${through50.serverCpuMs.toFixed(2)} ms per request ` +
+            `(load generator and model in the bench process: ${(through50.benchCpuMs ?? Number.NaN).toFixed(2)} ms)`)
       )
       // The issue's target is absolute (1,000 req/s); as a ratio against the direct model measured here.
       report(`${mode}: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", through50.rps, direct50.rps,
