@@ -4,7 +4,7 @@
  * before append — encoded, run through the Safety service's deep redaction, decoded back — so no secret reaches
  * the log whatever field it hides in; the state is folded from exactly what was stored.
  */
-import { Clock, Effect, Either, Fiber, Ref, Schema } from "effect"
+import { Clock, Effect, Either, Fiber, Schema } from "effect"
 import type { EventId, SessionId } from "../../domain/Ids.ts"
 import { newEventId, StreamVersion } from "../../domain/Ids.ts"
 import type { EventLogService } from "../../events/EventLog.ts"
@@ -56,27 +56,27 @@ export const activate = (input: {
     const storage = (e: { readonly message: string }) => new SessionStorageError({ sessionId, message: e.message })
     const envelopes = input.fresh === true ? [] : yield* log.readStream(streamId).pipe(Effect.mapError(storage))
     const events = envelopes.map((e) => e.event).filter(isSessionEvent)
-    const state = yield* Ref.make(foldEvents(initialState(sessionId, input.settings), events))
-    const version = yield* Ref.make(envelopes.at(-1)?.streamVersion ?? 0)
+    // Plain cells, not Refs: one fibre at a time runs `execute`/`flush` (the actor's), and an `ahead` append that
+    // writes them is joined before they are read again.
+    let state = foldEvents(initialState(sessionId, input.settings), events)
+    let version: number = envelopes.at(-1)?.streamVersion ?? 0
     const now = yield* Clock.currentTimeMillis
-    const lastActivity = yield* Ref.make(envelopes.at(-1)?.recordedAt.getTime() ?? now)
+    let lastActivity = envelopes.at(-1)?.recordedAt.getTime() ?? now
     /** Run events of one user message cite the message's event id as their cause. */
-    const cause = yield* Ref.make<EventId | undefined>(
-      [...envelopes].reverse().find((e) => e.event._tag === "UserMessageReceived")?.eventId
-    )
+    let cause: EventId | undefined = [...envelopes].reverse().find((e) => e.event._tag === "UserMessageReceived")?.eventId
 
     const seal = makeSeal(redactDeep)
 
     /** Decided, sealed and folded into `state`, not yet appended (see `defer`); `stored` is the state without them. */
     let deferred: ReadonlyArray<SessionEvent> = []
-    let stored = yield* Ref.get(state)
+    let stored = state
 
     const append = (sealed: ReadonlyArray<SessionEvent>, emit: Emit) =>
       Effect.gen(function*() {
-        const expected = yield* Ref.get(version)
+        const expected = version
         const ids = sealed.map(() => newEventId())
         // Each event cites the latest user message before it (in the stream or earlier in this append).
-        let causationId = yield* Ref.get(cause)
+        let causationId = cause
         const metadata = sealed.map((event, i) => {
           const cites = causationId
           if (event._tag === "UserMessageReceived") causationId = ids[i]
@@ -91,9 +91,9 @@ export const activate = (input: {
             Effect.fail(new SessionWriterConflict({ sessionId, expected, actual: e.actual }))),
           Effect.catchTags({ EventIdConflict: (e) => Effect.fail(storage(e)), EventLogError: (e) => Effect.fail(storage(e)) })
         )
-        yield* Ref.set(version, result.streamVersion)
-        yield* Ref.set(lastActivity, yield* Clock.currentTimeMillis)
-        yield* Ref.set(cause, causationId)
+        version = result.streamVersion
+        lastActivity = yield* Clock.currentTimeMillis
+        cause = causationId
         sealed.forEach((event, i) =>
           emit({
             _tag: "Event",
@@ -115,7 +115,7 @@ export const activate = (input: {
     const execute = (command: SessionCommand, emit: Emit, options?: { readonly defer?: boolean; readonly ahead?: boolean }) =>
       Effect.gen(function*() {
         yield* settled
-        const current = yield* Ref.get(state)
+        const current = state
         const decision = decide(command, current)
         if (Either.isLeft(decision)) {
           yield* flush(emit)
@@ -123,23 +123,32 @@ export const activate = (input: {
         }
         const sealed = yield* Effect.forEach(decision.right, seal)
         deferred = [...deferred, ...sealed]
-        yield* Ref.set(state, sealed.reduce(evolve, current))
+        state = sealed.reduce(evolve, current)
         if (options?.ahead === true) inFlight = yield* Effect.forkDaemon(appendDeferred(emit))
         else if (options?.defer !== true) yield* appendDeferred(emit)
         return sealed
       }).pipe(Effect.uninterruptible)
 
-    /** Appends what was deferred; when that fails nothing was written and the state is the stream's again. */
+    /**
+     * Appends what was deferred; when that fails nothing was written and the state is the stream's again. Only
+     * run inside `execute` and `flush`, which are uninterruptible (an `ahead` fork inherits that).
+     */
     const appendDeferred = (emit: Emit): Effect.Effect<void, SessionError> =>
       Effect.suspend(() => {
         if (deferred.length === 0) return Effect.void
         const events = deferred
         deferred = []
         return append(events, emit).pipe(
-          Effect.zipRight(Effect.flatMap(Ref.get(state), (s) => Effect.sync(() => (stored = s)))),
-          Effect.tapError(() => Ref.set(state, stored))
+          Effect.zipRight(Effect.sync(() => {
+            stored = state
+          })),
+          Effect.tapError(() =>
+            Effect.sync(() => {
+              state = stored
+            })
+          )
         )
-      }).pipe(Effect.uninterruptible)
+      })
 
     const flush = (emit: Emit): Effect.Effect<void, SessionError> =>
       Effect.zipRight(settled, appendDeferred(emit)).pipe(Effect.uninterruptible)
@@ -147,8 +156,8 @@ export const activate = (input: {
     return {
       sessionId,
       flush,
-      state: Ref.get(state),
-      idleMs: Effect.zipWith(Clock.currentTimeMillis, Ref.get(lastActivity), (now, last) => Math.max(0, now - last)),
+      state: Effect.sync(() => state),
+      idleMs: Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, now - lastActivity)),
       execute
     } satisfies SessionActor
   })

@@ -4,7 +4,7 @@
  * tool calls (up to `maxParallelTools` at once, each validated against its Schema by the registry and its
  * output inspected by the safety stage), then the next model call, until the run replies or ends.
  */
-import { Clock, Effect, Either, Option, Ref, Stream } from "effect"
+import { Clock, Effect, Either, Option, Stream } from "effect"
 import { resolve } from "node:path"
 import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { LanguageModelError } from "../../agent/llm/Errors.ts"
@@ -106,8 +106,8 @@ export const runLoop = (
     const { model, safety, settings, tools } = services
     const specs = modelSpecsOf(yield* tools.specs)
     const toolsTokens = estimateToolTokens(specs)
-    const turnStarted = yield* Ref.make(yield* Clock.currentTimeMillis)
-    const elapsed = Effect.zipWith(Clock.currentTimeMillis, Ref.get(turnStarted), (now, start) => now - start)
+    let turnStarted = yield* Clock.currentTimeMillis
+    const elapsed = Effect.map(Clock.currentTimeMillis, (now) => now - turnStarted)
 
     const callModel = (state: SessionState) =>
       Effect.gen(function*() {
@@ -119,9 +119,9 @@ export const runLoop = (
           tools: specs,
           model: started.model
         }, { disableValidation: true })
-        const failures = yield* Ref.make<ReadonlyArray<AttemptRecord>>([])
+        const reported: Array<AttemptRecord> = []
         const options = {
-          onAttemptFailed: (failure: AttemptFailure) => Ref.update(failures, (fs) => [...fs, attemptOf(failure)])
+          onAttemptFailed: (failure: AttemptFailure) => Effect.sync(() => void reported.push(attemptOf(failure)))
         }
         // Streamed text reaches the caller through the same secret redaction as everything stored.
         const redactor = makeStreamRedactor(safety.redact)
@@ -144,7 +144,6 @@ export const runLoop = (
             Effect.either
           )
           : yield* Effect.either(model.complete(request, options))
-        const reported = yield* Ref.get(failures)
         if (Either.isLeft(result)) {
           return yield* actor.execute(
             SessionCommand.RecordModelFailure({ failures: reported, error: finalAttempt(result.left, started.model, reported) }),
@@ -228,7 +227,7 @@ export const runLoop = (
       const state = yield* actor.state
       switch (state.status) {
         case "ready": {
-          yield* Ref.set(turnStarted, yield* Clock.currentTimeMillis)
+          turnStarted = yield* Clock.currentTimeMillis
           const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }, { disableValidation: true }), stream)
           // The model is called while its request is being made durable (a model call changes nothing outside):
           // the response is recorded only after the request is, so the log's order is kept.
