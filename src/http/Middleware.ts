@@ -7,7 +7,7 @@
  */
 import { HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { FileSystem } from "@effect/platform"
-import { Cause, Effect, Option, Schema } from "effect"
+import { Cause, Effect, FiberRef, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { SessionId } from "../domain/Ids.ts"
 import type { ApiKeyId } from "../domain/Ids.ts"
@@ -105,6 +105,10 @@ const recover = (cause: Cause.Cause<unknown>, method: string, path: string, requ
   )
 }
 
+/** The platform's body-size limit for `settings` (GatewayLive provides it server-wide; the middleware otherwise). */
+export const bodyLimitOf = (settings: GatewaySettings): Option.Option<FileSystem.Size> =>
+  Option.some(FileSystem.Size(settings.maxBodyBytes))
+
 const isTooLarge = (error: HttpServerError.RequestError): boolean =>
   /max|too large|exceed/i.test(`${error.description ?? ""} ${String(error.cause ?? "")}`)
 
@@ -114,7 +118,8 @@ const isTooLarge = (error: HttpServerError.RequestError): boolean =>
  */
 export const makeGatewayMiddleware = (settings: GatewaySettings, guards: Guards) => {
   const nextId = requestIds()
-  const maxBody = Option.some(FileSystem.Size(settings.maxBodyBytes))
+  const maxBody = bodyLimitOf(settings)
+  const bodyLimit = FileSystem.Size(settings.maxBodyBytes)
 
   return <E, R>(
     app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
@@ -196,11 +201,15 @@ export const makeGatewayMiddleware = (settings: GatewaySettings, guards: Guards)
           }
           served = withBody(request, body.bytes)
         }
-        return yield* app.pipe(
-          Effect.provideService(HttpServerRequest.HttpServerRequest, served),
-          Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBody),
-          Effect.locally(CurrentCaller, caller)
-        )
+        // Each provide or `locally` costs a scoped region per request (~20 Effect operations): the body limit is
+        // provided only when the server does not already (GatewayLive does), the request only when replaced, and
+        // the caller is set on this request's own fibre rather than scoped.
+        const limit = yield* HttpIncomingMessage.MaxBodySize
+        const limited = Option.isSome(limit) && limit.value === bodyLimit
+          ? app
+          : Effect.provideService(app, HttpIncomingMessage.MaxBodySize, maxBody)
+        yield* FiberRef.set(CurrentCaller, caller)
+        return yield* served === request ? limited : Effect.provideService(limited, HttpServerRequest.HttpServerRequest, served)
       })
       return handle.pipe(
         Effect.catchAllCause((cause) => recover(cause, method, path, requestId)),

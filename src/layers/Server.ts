@@ -4,7 +4,7 @@
  * (event log, live projections, reward actor, sessions). `tau serve` launches `GatewayLive`; an embedding app
  * can serve `GatewayRoutes` on its own router instead.
  */
-import { HttpLayerRouter, HttpMiddleware } from "@effect/platform"
+import { HttpIncomingMessage, HttpLayerRouter, HttpMiddleware } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { ApiRoutes } from "../http/ApiRoutes.ts"
 import { AuditTrail } from "../http/audit/AuditTrail.ts"
@@ -13,7 +13,7 @@ import { RateLimits } from "../http/auth/RateLimit.ts"
 import { Gateway } from "../http/GatewayConfig.ts"
 import type { GatewaySettings } from "../http/GatewayConfig.ts"
 import { HealthRoutes } from "../http/Health.ts"
-import { makeGatewayMiddleware } from "../http/Middleware.ts"
+import { bodyLimitOf, makeGatewayMiddleware } from "../http/Middleware.ts"
 import { makeNodeServer } from "../http/NodeServer.ts"
 import { ChatCompletionsRoute } from "../http/openai/ChatCompletions.ts"
 import { ModelsRoute } from "../http/openai/Models.ts"
@@ -54,12 +54,14 @@ export const GatewayServicesLive = Layer.mergeAll(ApiKeys.Default, RateLimits.De
 
 const served = Layer.unwrapEffect(Effect.gen(function*() {
   const { drainOnClose, server } = yield* makeNodeServer
-  const { tracing } = yield* Gateway
+  const settings = yield* Gateway
   const app = HttpLayerRouter.serve(Layer.merge(GatewayRoutes, GatewayMiddleware), { disableLogger: true }).pipe(
+    // Server-wide, so the middleware need not provide it per request.
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, bodyLimitOf(settings))),
     Layer.provideMerge(server)
   )
   return drainOnClose.pipe(
-    Layer.provideMerge(tracing ? app : HttpMiddleware.withTracerDisabledWhen(app, () => true))
+    Layer.provideMerge(settings.tracing ? app : HttpMiddleware.withTracerDisabledWhen(app, () => true))
   )
 }))
 
