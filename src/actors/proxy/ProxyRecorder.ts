@@ -96,7 +96,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
     const append = (sessionId: SessionId, view: ProxyView, events: ReadonlyArray<SessionEvent>) =>
       Effect.gen(function*() {
         const expected = view.version
-        const sealed = yield* Effect.forEach(events, seal)
+        const sealed = events.map(seal)
         const ids = sealed.map(() => newEventId())
         const received = sealed.findIndex((e) => e._tag === "UserMessageReceived")
         const cause = received >= 0 ? ids[received] : view.userEventId

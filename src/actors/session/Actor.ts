@@ -22,6 +22,8 @@ import { evolve, foldEvents, initialState } from "./State.ts"
 export interface SessionActor {
   readonly sessionId: SessionId
   readonly state: Effect.Effect<SessionState>
+  /** The state now, without an Effect step (the actor's own fibre reads it many times per message). */
+  readonly current: () => SessionState
   /** Milliseconds since the last event of the stream (or since activation of a new session). */
   readonly idleMs: Effect.Effect<number>
   /**
@@ -121,7 +123,7 @@ export const activate = (input: {
           yield* flush(emit)
           return yield* Effect.fail(decision.left)
         }
-        const sealed = yield* Effect.forEach(decision.right, seal)
+        const sealed = decision.right.map(seal)
         deferred = [...deferred, ...sealed]
         state = sealed.reduce(evolve, current)
         if (options?.ahead === true) inFlight = yield* Effect.forkDaemon(appendDeferred(emit))
@@ -157,6 +159,7 @@ export const activate = (input: {
       sessionId,
       flush,
       state: Effect.sync(() => state),
+      current: () => state,
       idleMs: Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, now - lastActivity)),
       execute
     } satisfies SessionActor

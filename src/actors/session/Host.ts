@@ -125,16 +125,16 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         handle.cancelBy = undefined
         const run = yield* Effect.fork(runLoop(actor, services, emit, stream))
         handle.running = run
+        // One onExit for both (each of onInterrupt and ensuring opens an uninterruptible region of its own).
         const exit = yield* Fiber.await(run).pipe(
-          Effect.onInterrupt(() =>
-            Fiber.interrupt(run).pipe(
+          Effect.onExit((awaited) => {
+            handle.running = undefined
+            if (!Exit.isInterrupted(awaited)) return Effect.void
+            return Fiber.interrupt(run).pipe(
               Effect.zipRight(actor.execute(SessionCommand.Cancel({ by: "shutdown" }), emit)),
               Effect.catchAllCause((cause) => Effect.logWarning("could not record SessionCancelled on shutdown", cause))
             )
-          ),
-          Effect.ensuring(Effect.sync(() => {
-            handle.running = undefined
-          }))
+          })
         )
         if (Exit.isSuccess(exit)) return
         const by = handle.cancelBy
@@ -155,8 +155,8 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           case "Send": {
             if (Option.isSome(services.notConfigured)) return yield* Effect.fail(services.notConfigured.value)
             // A run cut short (crash, storage failure) is finished before the new message.
-            if (midRun(yield* actor.state)) yield* runCancellable(actor, handle, emit)
-            const state = yield* actor.state
+            if (midRun(actor.current())) yield* runCancellable(actor, handle, emit)
+            const state = actor.current()
             const start = state.status === "new"
               ? yield* services.start({ sessionId: actor.sessionId, message: request.message, options: request.options })
               : undefined
@@ -169,16 +169,16 @@ export const makeHost = (services: HostServices): Effect.Effect<{
                 Effect.ensuring(Effect.ignore(actor.flush(emit)))
               )
             }
-            return replyOf(yield* actor.state, seen, inbound.action === "block")
+            return replyOf(actor.current(), seen, inbound.action === "block")
           }
           case "Cancel": {
-            const state = yield* actor.state
+            const state = actor.current()
             if (state.ending !== "SessionCancelled") yield* actor.execute(SessionCommand.Cancel({ by: request.by }), emit)
-            return replyOf(yield* actor.state, seen)
+            return replyOf(actor.current(), seen)
           }
           case "End":
             yield* actor.execute(SessionCommand.End(), emit)
-            return replyOf(yield* actor.state, seen)
+            return replyOf(actor.current(), seen)
           case "Feedback":
             yield* actor.execute(
               SessionCommand.RecordFeedback({
@@ -189,13 +189,13 @@ export const makeHost = (services: HostServices): Effect.Effect<{
               }),
               emit
             )
-            return replyOf(yield* actor.state, seen)
+            return replyOf(actor.current(), seen)
         }
       })
 
     const abandonIfIdle = (actor: SessionActor) =>
       Effect.gen(function*() {
-        const state = yield* actor.state
+        const state = actor.current()
         if (state.status === "new" || state.status === "ended") return
         const idleMs = yield* actor.idleMs
         if (idleMs < Duration.toMillis(settings.abandonAfter)) return
@@ -267,7 +267,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         const actor = activated.right
         yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
         for (;;) {
-          const state = yield* actor.state
+          const state = actor.current()
           const open = state.status !== "new" && state.status !== "ended"
           const untilAbandon = Duration.toMillis(settings.abandonAfter) - (yield* actor.idleMs)
           const wait = open

@@ -224,7 +224,7 @@ export const runLoop = (
       })
 
     for (;;) {
-      const state = yield* actor.state
+      const state = actor.current()
       switch (state.status) {
         case "ready": {
           turnStarted = yield* Clock.currentTimeMillis
