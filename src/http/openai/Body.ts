@@ -2,17 +2,61 @@
  * Reading an OpenAI-style JSON request body: unreadable or non-JSON bodies and Schema failures become a 400
  * `OpenAiFailure` naming the offending field in `param`.
  */
-import { HttpServerRequest } from "@effect/platform"
-import { Effect, Schema } from "effect"
+import { HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { Effect, Option, Schema } from "effect"
 import type { OpenAiFailure } from "./SendErrors.ts"
 import { failureOfParseError, invalidRequest } from "./SendErrors.ts"
+
+const unreadable = (): OpenAiFailure => invalidRequest("could not read the request body")
+
+/**
+ * The body as text. Read straight from the node request: the platform's `text` makes a fibre and a cache per
+ * request to do the same. A request whose body the gateway already read (chunked upload) carries `text` itself.
+ */
+const bodyText = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string, OpenAiFailure> =>
+  Object.hasOwn(request, "text")
+    ? Effect.mapError(request.text, unreadable)
+    : Effect.flatMap(HttpIncomingMessage.MaxBodySize, (limit) =>
+      Effect.async<string, OpenAiFailure>((resume) => {
+        const message = NodeHttpServerRequest.toIncomingMessage(request)
+        // Already read to its end by someone else: no `end` would come.
+        if (message.readableEnded) return resume(Effect.fail(unreadable()))
+        const max = Option.isSome(limit) ? Number(limit.value) : Number.POSITIVE_INFINITY
+        const chunks: Array<Buffer> = []
+        let bytes = 0
+        const onData = (chunk: Buffer) => {
+          bytes += chunk.length
+          if (bytes > max) {
+            cleanup()
+            message.destroy()
+            resume(Effect.fail(unreadable()))
+          } else chunks.push(chunk)
+        }
+        const onEnd = () => {
+          cleanup()
+          resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
+        }
+        const onError = () => {
+          cleanup()
+          resume(Effect.fail(unreadable()))
+        }
+        const cleanup = () => {
+          message.off("data", onData)
+          message.off("end", onEnd)
+          message.off("error", onError)
+        }
+        message.on("data", onData)
+        message.once("end", onEnd)
+        message.once("error", onError)
+        return Effect.sync(cleanup)
+      }))
 
 /** Decodes the request's JSON body with `schema` (excess properties are ignored, as OpenAI does). */
 export const decodeJsonBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    request.text.pipe(
-      Effect.mapError((): OpenAiFailure => invalidRequest("could not read the request body")),
+    bodyText(request).pipe(
       Effect.flatMap((text) =>
         Effect.try({
           try: (): unknown => JSON.parse(text),
