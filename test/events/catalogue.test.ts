@@ -48,6 +48,38 @@ describe("event catalogue", () => {
     )
   })
 
+  it("the per-type encoder refuses what the union's encoder refuses (instances made without validation)", () => {
+    const mutate = fc.oneof(
+      fc.constant((d: Record<string, unknown>) => ({ ...d, sessionId: 42 })),
+      fc.constant((d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "number" ? "x" : v]))),
+      fc.constant((d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? 7 : v]))),
+      fc.constant((d: Record<string, unknown>) => d)
+    )
+    const throws = (f: () => unknown) => {
+      try {
+        f()
+        return false
+      } catch {
+        return true
+      }
+    }
+    let refused = 0
+    fc.assert(
+      fc.property(Arbitrary.make(TauEvent), mutate, (event, change) => {
+        const member = members.find((m) => m._tag === event._tag)!
+        const { _tag: _dropped, ...fields } = { ...event } as Record<string, unknown>
+        // Made as the decider makes events: `new X(fields, true)` skips the constructor's validation.
+        const Member = member as unknown as new (props: Record<string, unknown>, disableValidation: boolean) => TauEvent
+        const made = new Member(change(fields), true)
+        const union = throws(() => Schema.encodeSync(TauEvent)(made))
+        if (union) refused++
+        assert.strictEqual(throws(() => encodeEvent(made)), union)
+      }),
+      { numRuns: 300 }
+    )
+    assert.isAbove(refused, 50)
+  })
+
   it("has one class per tag, and every tag is past tense and unique", () => {
     expect(new Set(tags).size).toBe(tags.length)
     expect(tags.length).toBeGreaterThanOrEqual(40)

