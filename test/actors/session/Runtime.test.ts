@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { Sessions } from "../../../src/actors/session/Sessions.ts"
 import { SessionId } from "../../../src/domain/Ids.ts"
+import { sessionStream } from "../../../src/events/Streams.ts"
 import type { EventLog } from "../../../src/events/EventLog.ts"
 import { EventLog as EventLogTag } from "../../../src/events/EventLog.ts"
 import { activate } from "../../../src/actors/session/Actor.ts"
@@ -250,6 +251,30 @@ describe("session runtime (SQLite + loopback model)", () => {
           expect(state.turn).toBe(sessionId === ids[0] ? 4 : 3)
         }
       }), { TAU_SESSION_MAX_ACTORS: "3", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
+  it.scopedLive("messages sent at once to one new session are its turns 1..n, one at a time, on one actor", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const sessionId = SessionId.make("at-once")
+        const replies = yield* Effect.forEach(
+          Array.from({ length: 8 }, (_, i) => i),
+          (i) => sessions.ask(`message ${i}`, { sessionId, workspace: ws }),
+          { concurrency: "unbounded" }
+        )
+        expect(replies.map((r) => r.turns).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+        expect(yield* sessions.activeActors).toBe(1)
+        const state = yield* sessions.replay(sessionId)
+        expect(state.turn).toBe(8)
+        // One SessionStarted: the later messages found the first one's actor.
+        const log = yield* EventLogTag
+        const events = yield* log.readStream(sessionStream(sessionId))
+        expect(events.filter((e) => e.event._tag === "SessionStarted")).toHaveLength(1)
+      }))
     }))
 
   it.scopedLive("feedback and end through the service", () =>
