@@ -17,13 +17,20 @@ export type ChunkedBody =
   | { readonly _tag: "Body"; readonly bytes: Uint8Array }
   | { readonly _tag: "TooLarge" }
 
-/** Reads the whole body of a request that has no Content-Length; `TooLarge` past `limit` bytes. */
+/**
+ * Reads the whole body of a node request (one without Content-Length here; the OpenAI routes use it for every
+ * body); `TooLarge` past `limit` bytes.
+ */
 export const readChunkedBody = (
   request: HttpServerRequest.HttpServerRequest,
   limit: number
 ): Effect.Effect<ChunkedBody, HttpServerError.RequestError> =>
   Effect.async<ChunkedBody, HttpServerError.RequestError>((resume) => {
     const message = NodeHttpServerRequest.toIncomingMessage(request)
+    // Already read to its end by someone else: no `end` would come.
+    if (message.readableEnded) {
+      return resume(Effect.fail(new HttpServerError.RequestError({ request, reason: "Decode", description: "the body was already read" })))
+    }
     const chunks: Array<Buffer> = []
     let bytes = 0
     const onData = (chunk: Buffer) => {

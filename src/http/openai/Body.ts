@@ -3,8 +3,8 @@
  * `OpenAiFailure` naming the offending field in `param`.
  */
 import { HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
-import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect, Option, Schema } from "effect"
+import { readChunkedBody } from "../ChunkedBody.ts"
 import type { OpenAiFailure } from "./SendErrors.ts"
 import { failureOfParseError, invalidRequest } from "./SendErrors.ts"
 
@@ -18,39 +18,14 @@ const bodyText = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<s
   Object.hasOwn(request, "text")
     ? Effect.mapError(request.text, unreadable)
     : Effect.flatMap(HttpIncomingMessage.MaxBodySize, (limit) =>
-      Effect.async<string, OpenAiFailure>((resume) => {
-        const message = NodeHttpServerRequest.toIncomingMessage(request)
-        // Already read to its end by someone else: no `end` would come.
-        if (message.readableEnded) return resume(Effect.fail(unreadable()))
-        const max = Option.isSome(limit) ? Number(limit.value) : Number.POSITIVE_INFINITY
-        const chunks: Array<Buffer> = []
-        let bytes = 0
-        const onData = (chunk: Buffer) => {
-          bytes += chunk.length
-          if (bytes > max) {
-            cleanup()
-            message.destroy()
-            resume(Effect.fail(unreadable()))
-          } else chunks.push(chunk)
-        }
-        const onEnd = () => {
-          cleanup()
-          resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
-        }
-        const onError = () => {
-          cleanup()
-          resume(Effect.fail(unreadable()))
-        }
-        const cleanup = () => {
-          message.off("data", onData)
-          message.off("end", onEnd)
-          message.off("error", onError)
-        }
-        message.on("data", onData)
-        message.once("end", onEnd)
-        message.once("error", onError)
-        return Effect.sync(cleanup)
-      }))
+      readChunkedBody(request, Option.isSome(limit) ? Number(limit.value) : Number.POSITIVE_INFINITY).pipe(
+        Effect.mapError(unreadable),
+        Effect.flatMap((body) =>
+          body._tag === "TooLarge"
+            ? Effect.fail(invalidRequest("the request body is larger than this server accepts"))
+            : Effect.succeed(Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength).toString("utf8"))
+        )
+      ))
 
 /** Decodes the request's JSON body with `schema` (excess properties are ignored, as OpenAI does). */
 export const decodeJsonBody = <A, I>(schema: Schema.Schema<A, I>) => {
