@@ -30,3 +30,6 @@ export type Usd = typeof Usd.Type
 /** A finite real number (JSON has no NaN or Infinity). */
 export const Real = Schema.Finite
 export type Real = typeof Real.Type
+
+/** A delay for setTimeout: at most the longest one it takes (a longer one would fire at once). */
+export const timerDelay = (ms: number): number => Math.min(ms, 2_147_483_647)

@@ -9,6 +9,7 @@ import { Duration, Effect, Either, Exit, Fiber, FiberMap, Option, Queue } from "
 import type { Scope } from "effect"
 import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import type { SessionId } from "../../domain/Ids.ts"
+import { timerDelay } from "../../domain/Quantities.ts"
 import type { EventLogService } from "../../events/EventLog.ts"
 import type { FeedbackSource } from "../../events/catalogue/FeedbackEvents.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
@@ -60,8 +61,6 @@ const evict = { _tag: "Evict" } as const
 const idle = { _tag: "Idle" } as const
 type Mail = Item | typeof evict | typeof idle
 const isItem = (mail: Mail): mail is Item => mail !== evict && mail !== idle
-/** The longest delay setTimeout takes (a longer one fires at once). */
-const maxTimerMs = 2_147_483_647
 
 interface Handle {
   readonly queue: Queue.Queue<Mail>
@@ -268,7 +267,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
             : Duration.toMillis(settings.passivateAfter)
           // Unref'd: an actor interrupted while waiting (shutdown) leaves a timer that keeps nothing alive; a tick
           // that lands after other mail only makes the actor check for passivation early.
-          const timer = setTimeout(() => handle.queue.unsafeOffer(idle), Math.min(wait, maxTimerMs))
+          const timer = setTimeout(() => handle.queue.unsafeOffer(idle), timerDelay(wait))
           timer.unref()
           const mail = yield* Queue.take(handle.queue)
           clearTimeout(timer)

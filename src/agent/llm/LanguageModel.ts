@@ -7,6 +7,7 @@ import { Clock, Duration, Effect, Either, Option, Redacted, Stream } from "effec
 import OpenAI from "openai"
 import type { ModelRequestParams, Usage } from "../../domain/ModelCall.ts"
 import { ModelName } from "../../domain/Ids.ts"
+import { timerDelay } from "../../domain/Quantities.ts"
 import { makeCircuitBreaker } from "./CircuitBreaker.ts"
 import type { BreakerStatus } from "./CircuitBreaker.ts"
 import type { Connection, LlmSettings } from "./Config.ts"
@@ -23,8 +24,6 @@ import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
 import { makeRouter } from "./internal/Router.ts"
 
-/** The longest delay setTimeout takes (a longer one fires at once). */
-const maxTimerMs = 2_147_483_647
 
 export const makeLanguageModel = (settings: LlmSettings) =>
   Effect.gen(function*() {
@@ -71,7 +70,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         const timer = setTimeout(() => {
           timedOut = true
           controller.abort()
-        }, Math.min(timeoutMs, maxTimerMs))
+        }, timerDelay(timeoutMs))
         sdk.chat.completions.create(
           { ...toWireParams(model, request, settings, conn.official), stream: false },
           { signal: controller.signal }
