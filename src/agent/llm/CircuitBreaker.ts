@@ -3,7 +3,7 @@
  * after that it is half-open: one caller gets a trial call while others are refused; the trial's success
  * closes it, its failure opens it again. Time comes from Clock, so TestClock drives it in tests.
  */
-import { Clock, Data, Duration, Effect, HashMap, Option, Ref } from "effect"
+import { Data, Duration, Effect } from "effect"
 import type { BreakerSettings } from "./Config.ts"
 
 type State = Data.TaggedEnum<{
@@ -29,48 +29,54 @@ export interface CircuitBreaker {
 const closed = State.Closed({ failures: 0 })
 
 export const makeCircuitBreaker = (settings: BreakerSettings): Effect.Effect<CircuitBreaker> =>
-  Effect.gen(function*() {
-    const states = yield* Ref.make(HashMap.empty<string, State>())
+  Effect.sync(() => {
+    // Each transition is one synchronous step (no Effect step inside it, so no other fibre runs in between), and
+    // the clock is read only where a deadline matters: a call on a closed breaker costs two Effect steps, not ten.
+    const states = new Map<string, State>()
     const cooldownMs = Duration.toMillis(settings.cooldown)
-    const get = (map: HashMap.HashMap<string, State>, model: string) =>
-      Option.getOrElse(HashMap.get(map, model), () => closed)
-
-    const update = <A>(model: string, f: (state: State, now: number) => readonly [A, State]) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Ref.modify(states, (map) => {
-          const [result, next] = f(get(map, model), now)
-          return [result, HashMap.set(map, model, next)] as const
-        }))
+    const get = (model: string) => states.get(model) ?? closed
+    const atNow = <A>(f: (now: number) => A): Effect.Effect<A> =>
+      Effect.clockWith((clock) => Effect.sync(() => f(clock.unsafeCurrentTimeMillis())))
 
     return {
       acquire: (model) =>
-        update(model, (state, now) =>
-          State.$match(state, {
-            Closed: () => [true, state] as const,
-            Open: ({ until }) => now >= until ? [true, State.HalfOpen({ trialInFlight: true })] as const : [false, state] as const,
-            HalfOpen: ({ trialInFlight }) =>
-              trialInFlight ? [false, state] as const : [true, State.HalfOpen({ trialInFlight: true })] as const
-          })),
-      onSuccess: (model) => update(model, () => [undefined, closed] as const),
+        Effect.suspend(() => {
+          if (get(model)._tag === "Closed") return Effect.succeed(true)
+          return atNow((now) => {
+            const state = get(model)
+            const [admitted, next] = State.$match(state, {
+              Closed: () => [true, state] as const,
+              Open: ({ until }) => now >= until ? [true, State.HalfOpen({ trialInFlight: true })] as const : [false, state] as const,
+              HalfOpen: ({ trialInFlight }) =>
+                trialInFlight ? [false, state] as const : [true, State.HalfOpen({ trialInFlight: true })] as const
+            })
+            states.set(model, next)
+            return admitted
+          })
+        }),
+      onSuccess: (model) =>
+        Effect.sync(() => {
+          states.delete(model)
+        }),
       onFailure: (model) =>
-        update(model, (state, now) => {
+        atNow((now) => {
+          const state = get(model)
           const failures = state._tag === "Closed" ? state.failures + 1 : settings.failureThreshold
-          return failures >= settings.failureThreshold
-            ? [true, State.Open({ until: now + cooldownMs })] as const
-            : [false, State.Closed({ failures })] as const
+          const open = failures >= settings.failureThreshold
+          states.set(model, open ? State.Open({ until: now + cooldownMs }) : State.Closed({ failures }))
+          return open
         }),
       release: (model) =>
-        update(model, (state) =>
-          [undefined, state._tag === "HalfOpen" ? State.HalfOpen({ trialInFlight: false }) : state] as const),
+        Effect.sync(() => {
+          const state = get(model)
+          if (state._tag === "HalfOpen") states.set(model, State.HalfOpen({ trialInFlight: false }))
+        }),
       status: (model) =>
-        Effect.map(
-          Effect.zip(Clock.currentTimeMillis, Ref.get(states)),
-          ([now, map]): BreakerStatus => {
-            const state = get(map, model)
-            if (state._tag === "Closed") return "closed"
-            if (state._tag === "Open" && now < state.until) return "open"
-            return "half_open"
-          }
-        )
+        atNow((now): BreakerStatus => {
+          const state = get(model)
+          if (state._tag === "Closed") return "closed"
+          if (state._tag === "Open" && now < state.until) return "open"
+          return "half_open"
+        })
     }
   })
