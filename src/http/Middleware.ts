@@ -7,7 +7,7 @@
  */
 import { HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { FileSystem } from "@effect/platform"
-import { Cause, Effect, FiberRef, Option, Schema } from "effect"
+import { Cause, Effect, Equal, FiberRef, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { SessionId } from "../domain/Ids.ts"
 import type { ApiKeyId } from "../domain/Ids.ts"
@@ -119,7 +119,6 @@ const isTooLarge = (error: HttpServerError.RequestError): boolean =>
 export const makeGatewayMiddleware = (settings: GatewaySettings, guards: Guards) => {
   const nextId = requestIds()
   const maxBody = bodyLimitOf(settings)
-  const bodyLimit = FileSystem.Size(settings.maxBodyBytes)
 
   return <E, R>(
     app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
@@ -205,7 +204,7 @@ export const makeGatewayMiddleware = (settings: GatewaySettings, guards: Guards)
         // provided only when the server does not already (GatewayLive does), the request only when replaced, and
         // the caller is set on this request's own fibre rather than scoped.
         const limit = yield* HttpIncomingMessage.MaxBodySize
-        const limited = Option.isSome(limit) && limit.value === bodyLimit
+        const limited = Equal.equals(limit, maxBody)
           ? app
           : Effect.provideService(app, HttpIncomingMessage.MaxBodySize, maxBody)
         yield* FiberRef.set(CurrentCaller, caller)

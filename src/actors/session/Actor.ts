@@ -21,8 +21,7 @@ import { evolve, foldEvents, initialState } from "./State.ts"
 
 export interface SessionActor {
   readonly sessionId: SessionId
-  readonly state: Effect.Effect<SessionState>
-  /** The state now, without an Effect step (the actor's own fibre reads it many times per message). */
+  /** The state now (a plain read: the actor's own fibre reads it many times per message). */
   readonly current: () => SessionState
   /** Milliseconds since the last event of the stream (or since activation of a new session). */
   readonly idleMs: Effect.Effect<number>
@@ -158,7 +157,6 @@ export const activate = (input: {
     return {
       sessionId,
       flush,
-      state: Effect.sync(() => state),
       current: () => state,
       idleMs: Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, now - lastActivity)),
       execute

@@ -24,7 +24,6 @@ import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
 import { makeRouter } from "./internal/Router.ts"
 
-
 export const makeLanguageModel = (settings: LlmSettings) =>
   Effect.gen(function*() {
     const breaker = yield* makeCircuitBreaker(settings.breaker)
@@ -124,7 +123,6 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         const parsed = result.right
         yield* breaker.onSuccess(model)
         yield* limiter.settle(estimate, parsed.usage.totalTokens)
-
         return new ModelResponse({
           model: ModelName.make(model),
           content: parsed.content,

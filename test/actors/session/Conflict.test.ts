@@ -32,7 +32,7 @@ describe("session single writer", () => {
         expect(Either.isLeft(lost) && lost.left).toMatchObject({ _tag: "SessionWriterConflict", expected: 0, actual: 2 })
         // Later appends by the winner still go through; the loser's state did not move.
         yield* a.execute(beginTurn(), () => {})
-        expect((yield* b.state).status).toBe("new")
+        expect(b.current().status).toBe("new")
         const again = yield* Effect.either(b.execute(SessionCommand.Cancel({ by: "user" }), () => {}))
         expect(Either.isLeft(again) && again.left._tag).toBe("SessionNotFound")
         const stored = yield* streamOf(sessionId)
