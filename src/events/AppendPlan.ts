@@ -6,6 +6,7 @@
 import type { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
 import type { AppendResult, EncodedEvent, ExpectedVersion } from "./Envelope.ts"
 import { EventIdConflict, StreamVersionConflict } from "./Errors.ts"
+import type { TauEvent } from "./TauEvent.ts"
 
 export interface AppendRequest {
   readonly streamId: StreamId
@@ -34,6 +35,8 @@ export interface EventRow {
   readonly data: string
   readonly metadata: string
   readonly recordedAt: Date
+  /** See EncodedEvent's `source`. */
+  readonly source?: TauEvent | undefined
 }
 
 export type AppendOutcome =
@@ -125,7 +128,8 @@ export const planBatch = (
         schemaVersion: event.schemaVersion,
         data: event.data,
         metadata: JSON.stringify(event.metadata),
-        recordedAt: event.recordedAt ?? recordedAt
+        recordedAt: event.recordedAt ?? recordedAt,
+        source: event.source
       }
       rows.push(row)
       if (more) (added ??= new Map()).set(event.eventId, row)

@@ -4,6 +4,7 @@
  */
 import { Schema } from "effect"
 import { EventId, Position, StreamId, StreamVersion } from "../domain/Ids.ts"
+import type { TauEvent } from "./TauEvent.ts"
 
 export const EventMetadata = Schema.Struct({
   causationId: Schema.optional(EventId),
@@ -56,6 +57,11 @@ export interface EncodedEvent {
   readonly metadata: EventMetadata
   /** Kept by `tau log import`; defaults to the commit time. */
   readonly recordedAt?: Date | undefined
+  /**
+   * The instance `data` was encoded from, when the log encoded it itself: never stored, it lets this process's
+   * live subscribers skip decoding `data` again.
+   */
+  readonly source?: TauEvent | undefined
 }
 
 /** Outcome of one append call. */

@@ -16,7 +16,7 @@ import type { AppendError, EventDecodeError } from "./Errors.ts"
 import type { EventLogService, NewEvent } from "./EventLog.ts"
 import type { EventLogOptions } from "./EventLogOptions.ts"
 import type { BatchCommit, LogStorage } from "./LogStorage.ts"
-import { makeSubscribeRaw, NOTICE_CAPACITY, recordedFromRows } from "./Subscription.ts"
+import { makeSubscribeRaw, NOTICE_CAPACITY, recordedFromRows, sourceOf } from "./Subscription.ts"
 import type { CommitNotice } from "./Subscription.ts"
 import type { TauEvent } from "./TauEvent.ts"
 
@@ -62,8 +62,9 @@ const withTraceIds = (metadata: EventMetadata | undefined, span: Tracer.Span | u
   return { ...base, traceId: span.traceId, spanId: span.spanId }
 }
 
-export const decodeRecorded = (row: RecordedEvent): Either.Either<Envelope<TauEvent>, EventDecodeError> =>
-  Either.map(decodeEvent(row), (event) => ({
+export const decodeRecorded = (row: RecordedEvent): Either.Either<Envelope<TauEvent>, EventDecodeError> => {
+  const source = sourceOf(row)
+  return Either.map(source !== undefined ? Either.right(source) : decodeEvent(row), (event) => ({
     position: row.position,
     eventId: row.eventId,
     streamId: row.streamId,
@@ -74,6 +75,7 @@ export const decodeRecorded = (row: RecordedEvent): Either.Either<Envelope<TauEv
     metadata: row.metadata,
     recordedAt: row.recordedAt
   }))
+}
 
 const decodeAll = (rows: ReadonlyArray<RecordedEvent>): Effect.Effect<ReadonlyArray<Envelope<TauEvent>>, EventDecodeError> => {
   const out: Array<Envelope<TauEvent>> = new Array(rows.length)
@@ -336,13 +338,15 @@ export const makeEventLog = (
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!
           const spec = isNewEvent(e) ? e : undefined
-          const payload = encodeEvent(isNewEvent(e) ? e.event : e)
+          const event = spec?.event ?? (e as TauEvent)
+          const payload = encodeEvent(event)
           encoded[i] = {
             eventId: spec?.eventId ?? newEventId(),
             type: payload.type,
             schemaVersion: payload.schemaVersion,
             data: payload.data,
-            metadata: withTraceIds(spec?.metadata, span)
+            metadata: withTraceIds(spec?.metadata, span),
+            source: event
           }
         }
         return submitOrCommit({ streamId, expected, events: encoded })

@@ -15,6 +15,7 @@ import type { EventLogError } from "./Errors.ts"
 import type { SubscribeOptions } from "./EventLog.ts"
 import type { EventLogOptions } from "./EventLogOptions.ts"
 import type { LogStorage } from "./LogStorage.ts"
+import type { TauEvent } from "./TauEvent.ts"
 
 export interface CommitNotice {
   readonly head: number
@@ -25,12 +26,18 @@ export interface CommitNotice {
 /** Notices kept per subscriber; one that falls further behind sees a gap and reads storage instead. */
 export const NOTICE_CAPACITY = 64
 
+/** The event instances rows of commit notices were encoded from (see EncodedEvent's `source`). */
+const sources = new WeakMap<RecordedEvent, TauEvent>()
+
+/** The instance a live row was encoded from in this process, if it was: decoding its `data` gives an equal one. */
+export const sourceOf = (row: RecordedEvent): TauEvent | undefined => sources.get(row)
+
 /** Rows as a reader would get them back from storage. */
 export const recordedFromRows = (rows: ReadonlyArray<EventRow>): ReadonlyArray<RecordedEvent> => {
   const out: Array<RecordedEvent> = new Array(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!
-    out[i] = {
+    const recorded: RecordedEvent = {
       position: row.position as Position,
       eventId: row.eventId as EventId,
       streamId: row.streamId as StreamId,
@@ -41,6 +48,8 @@ export const recordedFromRows = (rows: ReadonlyArray<EventRow>): ReadonlyArray<R
       metadata: row.metadata === "{}" ? noMetadata : JSON.parse(row.metadata),
       recordedAt: row.recordedAt
     }
+    if (row.source !== undefined) sources.set(recorded, row.source)
+    out[i] = recorded
   }
   return out
 }

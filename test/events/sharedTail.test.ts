@@ -4,13 +4,15 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import { Chunk, Duration, Effect, Fiber, Layer, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, Fiber, Layer, Stream } from "effect"
+import { encodeEvent } from "../../src/events/Codec.ts"
 import type { RecordedEvent } from "../../src/events/Envelope.ts"
-import { makeEventLog } from "../../src/events/EventLogCore.ts"
+import { decodeRecorded, makeEventLog } from "../../src/events/EventLogCore.ts"
 import { defaultEventLogOptions } from "../../src/events/EventLogOptions.ts"
 import type { LogStorage } from "../../src/events/LogStorage.ts"
 import * as SqliteLogStorage from "../../src/events/sqlite/SqliteLogStorage.ts"
-import { sampleEvent } from "../support/Events.ts"
+import { newEventId } from "../../src/domain/Ids.ts"
+import { sampleEvent, sampleSessionStarted } from "../support/Events.ts"
 import { sqliteDatabaseLayer, tempSqliteFile } from "../support/Sqlite.ts"
 import { collectAll, eventsFrom, streamOf } from "./contract/helpers.ts"
 
@@ -45,6 +47,23 @@ describe("shared live tail (SQLite)", () => {
       }
       // 8 subscribers × 40 commits would be 320 queries without sharing; allow for the odd poll.
       expect(counter.reads - before).toBeLessThan(20)
+    })))
+
+  it.live("a shared row decodes to the instance this process appended, equal to what storage decodes", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })
+      const live = yield* collect(log.subscribeRaw(1), 4)
+      yield* Effect.sleep(Duration.millis(20))
+      const appended = [sampleSessionStarted(), sampleEvent(1), sampleEvent(2)]
+      yield* log.append(streamOf("s"), "any", appended)
+      // Encoded elsewhere (an import): no instance to share, so its row is decoded.
+      const imported = encodeEvent(sampleEvent(3))
+      yield* log.appendEncoded(streamOf("s"), "any", [{ eventId: newEventId(), ...imported, metadata: {} }])
+      const decode = (row: RecordedEvent) => Either.getOrThrow(decodeRecorded(row)).event
+      const rows = yield* Fiber.join(live).pipe(Effect.timeout("10 seconds"))
+      const stored = yield* collectAll(log)
+      appended.forEach((event, i) => expect(decode(rows[i]!)).toBe(event))
+      expect(rows.map(decode)).toEqual(stored.map(decode))
     })))
 
   it.live("a subscriber too slow for the shared tail catches up from storage without skips or repeats", () =>
