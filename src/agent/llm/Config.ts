@@ -42,6 +42,8 @@ export interface BreakerSettings {
 
 export interface LlmSettings {
   readonly connection: Either.Either<Connection, ModelNotConfigured>
+  /** Non-streamed calls run on a worker thread (internal/ModelThread.ts) instead of the event loop. */
+  readonly thread: boolean
   readonly timeout: Duration.Duration
   readonly logprobs: boolean
   readonly topLogprobs: number
@@ -136,6 +138,7 @@ const connectionConfig = Config.all({
 
 export const LlmConfig: Config.Config<LlmSettings> = Config.all({
   connection: connectionConfig,
+  thread: Config.boolean("TAU_LLM_THREAD").pipe(Config.withDefault(true)),
   timeout: millis("TAU_LLM_TIMEOUT_MS", defaultTimeout, 1),
   logprobs: Config.boolean("TAU_LLM_LOGPROBS").pipe(Config.withDefault(false)),
   topLogprobs: count("TAU_LLM_TOP_LOGPROBS", 0).pipe(

@@ -23,6 +23,8 @@ import { ModelResponse } from "./Types.ts"
 import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
 import { makeRouter } from "./internal/Router.ts"
+import type { CallOutcome } from "./internal/ModelThread.ts"
+import { makeModelThread } from "./internal/ModelThread.ts"
 
 export const makeLanguageModel = (settings: LlmSettings) =>
   Effect.gen(function*() {
@@ -43,6 +45,27 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         fetch: nodeFetch
       }))
     const timeoutMs = Duration.toMillis(settings.timeout)
+    const thread = settings.thread && Either.isRight(connection)
+      ? yield* makeModelThread({
+        baseURL: connection.right.baseUrl,
+        apiKey: Redacted.value(connection.right.apiKey),
+        timeoutMs: Math.max(1, timeoutMs)
+      })
+      : undefined
+
+    /** Starts one non-streamed call, on the model thread or here; the returned function aborts it. */
+    const send = (sdk: OpenAI, body: OpenAI.ChatCompletionCreateParamsNonStreaming, done: (outcome: CallOutcome) => void) => {
+      if (thread !== undefined) {
+        const id = thread.call(body, done)
+        return () => thread.abort(id)
+      }
+      const controller = new AbortController()
+      sdk.chat.completions.create(body, { signal: controller.signal }).then(
+        (completion) => done(Either.right(completion)),
+        (cause: unknown) => done(Either.left(cause instanceof Error ? cause : new Error(String(cause))))
+      )
+      return () => controller.abort()
+    }
 
     const modelsFor = (conn: Connection, request: ModelRequest): ReadonlyArray<string> => {
       const primary = request.model ?? conn.model
@@ -63,37 +86,38 @@ export const makeLanguageModel = (settings: LlmSettings) =>
      * timer instead of Effect.timeout, which forks two fibres per call (a tenth of a call's cost at a fast model).
      */
     const callOnce = (sdk: OpenAI, conn: Connection, model: string, request: ModelRequest) =>
-      Effect.async<OpenAI.ChatCompletion, unknown>((resume) => {
-        const controller = new AbortController()
-        let timedOut = false
-        const timer = setTimeout(() => {
-          timedOut = true
-          controller.abort()
-        }, timerDelay(timeoutMs))
-        sdk.chat.completions.create(
-          { ...toWireParams(model, request, settings, conn.official), stream: false },
-          { signal: controller.signal }
-        ).then(
-          (completion) => {
-            clearTimeout(timer)
-            resume(Effect.succeed(completion))
-          },
-          (cause: unknown) => {
-            clearTimeout(timer)
-            resume(Effect.fail(timedOut ? timeoutError(model) : cause))
-          }
-        )
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          controller.abort()
-        })
-      }).pipe(
+      (thread === undefined || thread.ready()
+        ? attempt(sdk, conn, model, request)
+        : Effect.zipRight(thread.whenReady, attempt(sdk, conn, model, request))).pipe(
         Effect.catchAll((cause) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(toLlmError(model, cause, now)))),
         Effect.flatMap((completion) => {
           const parsed = parseCompletion(model, completion, estimateUsage(request))
           return parsed instanceof LlmError ? Effect.fail(parsed) : Effect.succeed(parsed)
         })
       )
+
+    const attempt = (sdk: OpenAI, conn: Connection, model: string, request: ModelRequest) =>
+      Effect.async<OpenAI.ChatCompletion, unknown>((resume) => {
+        let finished = false
+        let cancel = () => {}
+        const finish = (effect: Effect.Effect<OpenAI.ChatCompletion, unknown>) => {
+          if (finished) return
+          finished = true
+          clearTimeout(timer)
+          resume(effect)
+        }
+        const timer = setTimeout(() => {
+          cancel()
+          finish(Effect.fail(timeoutError(model)))
+        }, timerDelay(timeoutMs))
+        cancel = send(sdk, { ...toWireParams(model, request, settings, conn.official), stream: false }, (outcome) =>
+          finish(Either.isRight(outcome) ? Effect.succeed(outcome.right) : Effect.fail(outcome.left)))
+        return Effect.sync(() => {
+          finished = true
+          clearTimeout(timer)
+          cancel()
+        })
+      })
 
     const complete = Effect.fnUntraced(function*(request: ModelRequest, options: CallOptions = {}) {
       const conn = yield* connection
@@ -185,5 +209,5 @@ export const makeLanguageModel = (settings: LlmSettings) =>
   })
 
 export class LanguageModel extends Effect.Service<LanguageModel>()("app/agent/LanguageModel", {
-  effect: Effect.flatMap(LlmConfig, makeLanguageModel)
+  scoped: Effect.flatMap(LlmConfig, makeLanguageModel)
 }) {}

@@ -5,7 +5,8 @@ import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import type { LlmError } from "../../../src/agent/llm/Errors.ts"
 import type { AttemptFailure } from "../../../src/agent/llm/Types.ts"
 import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
-import { ask, modelLayer } from "./support.ts"
+import type { LoopbackModel } from "../../support/LoopbackModel.ts"
+import { ask, modelLayer as baseLayer } from "./support.ts"
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure")
@@ -14,7 +15,11 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   return failure
 }
 
-describe("LanguageModel (through the openai SDK against the loopback server)", () => {
+// Every case runs with non-streamed calls on the model thread (the default) and on the event loop.
+describe.each(["true", "false"])("LanguageModel (through the openai SDK against the loopback server; TAU_LLM_THREAD=%s)", (thread) => {
+  const modelLayer = (lb: LoopbackModel, overrides: Record<string, string> = {}) =>
+    baseLayer(lb, { TAU_LLM_THREAD: thread, ...overrides })
+
   it.scopedLive("plain completion: content, finish reason, usage, cost, the model that answered", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel({ models: ["gpt-4o-mini"] })

@@ -1,0 +1,50 @@
+/**
+ * The model thread's body (started by ModelThread.ts): one `openai` client, made as the event loop's would be,
+ * answering Call messages with the parsed completion or the failure's parts, and aborting a call on Abort.
+ */
+import { parentPort, workerData } from "node:worker_threads"
+import OpenAI from "openai"
+import { nodeFetch } from "../NodeFetch.ts"
+import type { FromThread, ModelThreadInit, ToThread } from "./ModelThreadProtocol.ts"
+import { sendFailure } from "./ModelThreadProtocol.ts"
+
+const port = parentPort
+if (port === null) throw new Error("ModelThreadWorker runs on a worker thread")
+const init = workerData as ModelThreadInit
+
+const sdk = new OpenAI({
+  apiKey: init.apiKey,
+  baseURL: init.baseURL,
+  organization: null,
+  project: null,
+  adminAPIKey: null,
+  webhookSecret: null,
+  maxRetries: 0,
+  timeout: init.timeoutMs,
+  logLevel: "off",
+  fetch: nodeFetch
+})
+
+const running = new Map<number, AbortController>()
+const reply = (message: FromThread) => port.postMessage(message)
+
+port.on("message", (message: ToThread) => {
+  if (message._tag === "Abort") {
+    running.get(message.id)?.abort()
+    running.delete(message.id)
+    return
+  }
+  const { body, id } = message
+  const controller = new AbortController()
+  running.set(id, controller)
+  sdk.chat.completions.create(body, { signal: controller.signal }).then(
+    (completion) => {
+      if (running.delete(id)) reply({ _tag: "Completed", id, completion })
+    },
+    (cause: unknown) => {
+      if (running.delete(id)) reply({ _tag: "Failed", id, failure: sendFailure(cause) })
+    }
+  )
+})
+
+reply({ _tag: "Ready" })
