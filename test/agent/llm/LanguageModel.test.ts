@@ -4,6 +4,7 @@ import { ToolName } from "../../../src/domain/Ids.ts"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import type { LlmError } from "../../../src/agent/llm/Errors.ts"
 import type { AttemptFailure } from "../../../src/agent/llm/Types.ts"
+import { ModelRequest } from "../../../src/agent/llm/Types.ts"
 import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
 import type { LoopbackModel } from "../../support/LoopbackModel.ts"
 import { ask, modelLayer as baseLayer } from "./support.ts"
@@ -70,6 +71,29 @@ describe.each(["true", "false"])("LanguageModel (through the openai SDK against 
       assert.strictEqual(body["temperature"], 0)
       // a local server (OPENAI_BASE_URL set) gets max_tokens, not max_completion_tokens
       assert.strictEqual(body["max_tokens"], 64)
+    }))
+
+  it.scopedLive("a tool list offered again and again reaches the model whole every time", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const listOf = (i: number) => [{
+        name: ToolName.make(`tool_${i}`),
+        description: `tool ${i}`,
+        parameters: { type: "object", properties: { n: { type: "integer", minimum: i } } }
+      }]
+      const lists = Array.from({ length: 40 }, (_, i) => listOf(i))
+      // Each list three times (inline, then defined on the model thread, then by reference), then the first lists
+      // again after more lists than the thread keeps.
+      const order = [...lists.flatMap((list) => [list, list, list]), lists[0]!, lists[1]!, lists[0]!]
+      const messages = ask("x").messages
+      yield* Effect.flatMap(LanguageModel, (m) =>
+        Effect.forEach(order, (tools) => m.complete(new ModelRequest({ messages, tools }, { disableValidation: true })))).pipe(
+          Effect.provide(modelLayer(lb))
+        )
+      assert.deepStrictEqual(
+        lb.chatRequests().map((r) => r.body.tools),
+        order.map((tools) => tools.map((tool) => ({ type: "function", function: tool })))
+      )
     }))
 
   it.scopedLive("logprobs are requested when configured, and kept", () =>

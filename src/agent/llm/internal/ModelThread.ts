@@ -14,7 +14,7 @@ import { Effect, Either } from "effect"
 import type { Scope } from "effect"
 import type OpenAI from "openai"
 import { APIConnectionError } from "openai"
-import type { FromThread, ModelThreadInit, ToThread } from "./ModelThreadProtocol.ts"
+import type { FromThread, ModelThreadInit, ToolsRef, ToThread } from "./ModelThreadProtocol.ts"
 import { receivedFailure } from "./ModelThreadProtocol.ts"
 
 export type CallOutcome = Either.Either<OpenAI.ChatCompletion, Error>
@@ -35,6 +35,11 @@ const loaderUrl = new URL("../../../../bin/loader.mjs", import.meta.url).href
 const workerUrl = new URL("./ModelThreadWorker.ts", import.meta.url).href
 const bootstrap = `require("node:module").register(${JSON.stringify(loaderUrl)}); import(${JSON.stringify(workerUrl)})`
 
+/** Tool lists the thread keeps at most (least recently defined dropped first). */
+const KEPT_TOOL_LISTS = 32
+
+type Tools = OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]
+
 export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThread, never, Scope.Scope> =>
   Effect.gen(function*() {
     let worker: Worker | undefined
@@ -47,6 +52,34 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
     }
     let nextId = 0
     const pending = new Map<number, (outcome: CallOutcome) => void>()
+
+    // Copying a message to the thread costs about as much as the SDK's own work on it, and most of a request is
+    // its tool list (JSON schemas), which a run sends unchanged on every call: a list seen a second time is
+    // defined on the thread once and then sent by id. A list seen once (a proxied client's own) goes inline.
+    let toolIds = new WeakMap<object, number | "seen">()
+    let kept = new Map<number, object>()
+    let nextToolsId = 0
+    /** The reference to send instead of `tools`, or undefined: send them inline. */
+    const toolsRef = (tools: Tools): ToolsRef | undefined => {
+      if (tools === undefined) return undefined
+      const known = toolIds.get(tools)
+      if (known === undefined) {
+        toolIds.set(tools, "seen")
+        return undefined
+      }
+      if (known !== "seen") return { id: known }
+      const id = ++nextToolsId
+      toolIds.set(tools, id)
+      kept.set(id, tools)
+      let forget: number | undefined
+      if (kept.size > KEPT_TOOL_LISTS) {
+        const [oldest, list] = kept.entries().next().value as [number, object]
+        kept.delete(oldest)
+        toolIds.delete(list)
+        forget = oldest
+      }
+      return { id, define: tools, ...(forget !== undefined ? { forget } : {}) }
+    }
 
     const settle = (id: number, outcome: CallOutcome) => {
       const done = pending.get(id)
@@ -63,6 +96,9 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
 
     const start = (): Worker => {
       loaded = false
+      // A new thread keeps no tool lists yet.
+      toolIds = new WeakMap()
+      kept = new Map()
       const started = new Worker(bootstrap, { eval: true, workerData: init })
       // Referenced only while calls are in flight (see `call` and `settle`).
       started.unref()
@@ -113,7 +149,12 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
         const id = ++nextId
         worker.ref()
         pending.set(id, done)
-        post({ _tag: "Call", id, body })
+        const ref = toolsRef(body.tools)
+        if (ref === undefined) post({ _tag: "Call", id, body })
+        else {
+          const { tools: _sentByRef, ...rest } = body
+          post({ _tag: "Call", id, body: rest, tools: ref })
+        }
         return id
       },
       abort: (id) => {

@@ -13,8 +13,23 @@ export interface ModelThreadInit {
   readonly timeoutMs: number
 }
 
+/**
+ * A call's tool list by reference: `define` sends the list once under `id` (the thread keeps it), later calls
+ * send only the id; `forget` drops a list the thread no longer needs to keep.
+ */
+export interface ToolsRef {
+  readonly id: number
+  readonly define?: OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]
+  readonly forget?: number
+}
+
 export type ToThread =
-  | { readonly _tag: "Call"; readonly id: number; readonly body: OpenAI.ChatCompletionCreateParamsNonStreaming }
+  | {
+    readonly _tag: "Call"
+    readonly id: number
+    readonly body: OpenAI.ChatCompletionCreateParamsNonStreaming
+    readonly tools?: ToolsRef
+  }
   | { readonly _tag: "Abort"; readonly id: number }
 
 export type SentFailure =

@@ -26,6 +26,19 @@ const sdk = new OpenAI({
 })
 
 const running = new Map<number, AbortController>()
+const toolLists = new Map<number, OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]>()
+
+/** The call's body with its tool list put back; throws if the list was never defined here (a bug). */
+const bodyOf = (message: Extract<ToThread, { _tag: "Call" }>): OpenAI.ChatCompletionCreateParamsNonStreaming => {
+  const ref = message.tools
+  if (ref === undefined) return message.body
+  if (ref.forget !== undefined) toolLists.delete(ref.forget)
+  if (ref.define !== undefined) toolLists.set(ref.id, ref.define)
+  const tools = toolLists.get(ref.id)
+  if (tools === undefined) throw new Error(`the model thread has no tool list ${ref.id}`)
+  return { ...message.body, tools }
+}
+
 const reply = (message: FromThread) => port.postMessage(message)
 
 port.on("message", (message: ToThread) => {
@@ -34,7 +47,13 @@ port.on("message", (message: ToThread) => {
     running.delete(message.id)
     return
   }
-  const { body, id } = message
+  const id = message.id
+  let body: OpenAI.ChatCompletionCreateParamsNonStreaming
+  try {
+    body = bodyOf(message)
+  } catch (cause) {
+    return reply({ _tag: "Failed", id, failure: sendFailure(cause) })
+  }
   const controller = new AbortController()
   running.set(id, controller)
   sdk.chat.completions.create(body, { signal: controller.signal }).then(

@@ -38,6 +38,25 @@ export const toWireMessage = (message: ChatMessage): ChatCompletionMessageParam 
   }
 }
 
+type WireTools = NonNullable<ChatCompletionCreateParamsBase["tools"]>
+
+/**
+ * The wire form of a tool list, made once per list: a run offers the same specs array to every call, and the
+ * model thread sends a list it has seen before by reference (see ModelThread.ts).
+ */
+const wireToolLists = new WeakMap<ModelRequest["tools"], WireTools>()
+const wireTools = (tools: ModelRequest["tools"]): WireTools => {
+  let wire = wireToolLists.get(tools)
+  if (wire === undefined) {
+    wire = tools.map((tool) => ({
+      type: "function" as const,
+      function: { name: tool.name, description: tool.description, parameters: { ...tool.parameters } }
+    }))
+    wireToolLists.set(tools, wire)
+  }
+  return wire
+}
+
 export const wantsLogprobs = (request: ModelRequest, settings: LlmSettings): boolean =>
   request.logprobs ?? settings.logprobs
 
@@ -54,14 +73,7 @@ export const toWireParams = (
   return {
     model,
     messages: request.messages.map(toWireMessage),
-    ...(request.tools.length > 0
-      ? {
-        tools: request.tools.map((tool) => ({
-          type: "function" as const,
-          function: { name: tool.name, description: tool.description, parameters: { ...tool.parameters } }
-        }))
-      }
-      : {}),
+    ...(request.tools.length > 0 ? { tools: wireTools(request.tools) } : {}),
     ...(choice === undefined || request.tools.length === 0
       ? {}
       : { tool_choice: typeof choice === "string" ? choice : { type: "function" as const, function: { name: choice.name } } }),
