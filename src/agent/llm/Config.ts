@@ -42,7 +42,7 @@ export interface BreakerSettings {
 
 export interface LlmSettings {
   readonly connection: Either.Either<Connection, ModelNotConfigured>
-  /** Non-streamed calls run on a worker thread (internal/ModelThread.ts) instead of the event loop. */
+  /** Model calls (streamed or not) run on a worker thread (internal/ModelThread.ts) instead of the event loop. */
   readonly thread: boolean
   readonly timeout: Duration.Duration
   readonly logprobs: boolean

@@ -1,7 +1,8 @@
 /**
  * The model provider: Chat Completions over the official `openai` SDK (its own retries off), with our retry
- * policy, per-model circuit breakers and fallback models, an outbound rate limit and per-request timeouts.
- * Without a configured model the layer still builds and every call fails with ModelNotConfigured.
+ * policy, per-model circuit breakers and fallback models, an outbound rate limit and per-request timeouts. The
+ * SDK runs on the model thread (internal/ModelThread.ts) unless TAU_LLM_THREAD=false; everything else here runs
+ * on the event loop. Without a configured model the layer still builds and every call fails with ModelNotConfigured.
  */
 import { Clock, Duration, Effect, Either, Option, Redacted, Stream } from "effect"
 import OpenAI from "openai"
@@ -24,6 +25,7 @@ import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
 import { makeRouter } from "./internal/Router.ts"
 import type { CallOutcome } from "./internal/ModelThread.ts"
+import type { ChunkSource } from "./internal/ThreadStream.ts"
 import { makeModelThread } from "./internal/ModelThread.ts"
 
 export const makeLanguageModel = (settings: LlmSettings) =>
@@ -65,6 +67,20 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         (cause: unknown) => done(Either.left(cause instanceof Error ? cause : new Error(String(cause))))
       )
       return () => controller.abort()
+    }
+
+    /** Opens one streamed call, on the model thread or here. */
+    const openStream = (sdk: OpenAI) =>
+    (body: OpenAI.ChatCompletionCreateParamsStreaming, signal: AbortSignal): Promise<ChunkSource> => {
+      if (thread !== undefined) {
+        const { id, opened } = thread.stream(body)
+        signal.addEventListener("abort", () => thread.abort(id), { once: true })
+        return opened
+      }
+      return sdk.chat.completions.create(body, { signal }).then((stream): ChunkSource => {
+        const iterator = stream[Symbol.asyncIterator]()
+        return { next: () => iterator.next(), abort: () => stream.controller.abort() }
+      })
     }
 
     const modelsFor = (conn: Connection, request: ModelRequest): ReadonlyArray<string> => {
@@ -167,8 +183,9 @@ export const makeLanguageModel = (settings: LlmSettings) =>
       Stream.unwrap(Effect.gen(function*() {
         const conn = yield* connection
         const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
+        if (thread !== undefined && !thread.ready()) yield* thread.whenReady
         return streamCall({
-          sdk,
+          openStream: openStream(sdk),
           request,
           settings,
           official: conn.official,

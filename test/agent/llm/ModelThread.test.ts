@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { ConfigProvider, Deferred, Duration, Effect, Fiber, Layer } from "effect"
+import { ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Option, Stream } from "effect"
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import { receivedFailure, sendFailure } from "../../../src/agent/llm/internal/ModelThreadProtocol.ts"
@@ -40,6 +40,46 @@ const otherFailures = fc.oneof(
   fc.string().map((message) => new APIError(undefined, { message }, message, undefined))
 )
 
+/**
+ * A model server that never finishes an answer (a streamed one sends one chunk first), noting when a request
+ * arrives and when its connection closes; and the model service over it, on the thread.
+ */
+const holdingServer = (streamed: boolean) =>
+  Effect.gen(function*() {
+    const arrived = yield* Deferred.make<void>()
+    const closed = yield* Deferred.make<void>()
+    const server = createServer((req, res) => {
+      Deferred.unsafeDone(arrived, Effect.void)
+      req.socket.once("close", () => Deferred.unsafeDone(closed, Effect.void))
+      if (!streamed) return
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      res.write(`data: ${JSON.stringify({
+        id: "c1",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, delta: { role: "assistant", content: "hi" }, finish_reason: null }]
+      })}\n\n`)
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+      () =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    const { port } = server.address() as AddressInfo
+    const config = ConfigProvider.fromMap(new Map([
+      ["OPENAI_BASE_URL", `http://127.0.0.1:${port}/v1`],
+      ["OPENAI_API_KEY", "test"],
+      ["TAU_MODEL", "m"],
+      ["TAU_LLM_THREAD", "true"]
+    ]))
+    const model = yield* Layer.build(LanguageModel.Default.pipe(Layer.provide(Layer.setConfigProvider(config))))
+    return { arrived, closed, model }
+  })
+
 describe("the model thread", () => {
   it("a failure sent across the thread (structured clone) is classified as the original is", () =>
     fc.assert(
@@ -52,27 +92,18 @@ describe("the model thread", () => {
 
   it.scopedLive("interrupting a call aborts its request on the thread", () =>
     Effect.gen(function*() {
-      const arrived = yield* Deferred.make<void>()
-      const closed = yield* Deferred.make<void>()
-      const server = createServer((req) => {
-        Deferred.unsafeDone(arrived, Effect.void)
-        req.socket.once("close", () => Deferred.unsafeDone(closed, Effect.void))
-      })
-      yield* Effect.acquireRelease(
-        Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
-        () => Effect.sync(() => server.closeAllConnections()).pipe(Effect.zipRight(Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))))
-      )
-      const { port } = server.address() as AddressInfo
-      const config = ConfigProvider.fromMap(new Map([
-        ["OPENAI_BASE_URL", `http://127.0.0.1:${port}/v1`],
-        ["OPENAI_API_KEY", "test"],
-        ["TAU_MODEL", "m"],
-        ["TAU_LLM_THREAD", "true"]
-      ]))
-      const model = yield* Layer.build(LanguageModel.Default.pipe(Layer.provide(Layer.setConfigProvider(config))))
-      const call = yield* Effect.fork(Effect.provide(Effect.flatMap(LanguageModel, (m) => m.complete(ask("wait"))), model))
-      yield* Deferred.await(arrived).pipe(Effect.timeout(Duration.seconds(10)))
+      const server = yield* holdingServer(false)
+      const call = yield* Effect.fork(Effect.flatMap(LanguageModel, (m) => m.complete(ask("wait"))).pipe(Effect.provide(server.model)))
+      yield* Deferred.await(server.arrived).pipe(Effect.timeout(Duration.seconds(10)))
       yield* Fiber.interrupt(call)
-      yield* Deferred.await(closed).pipe(Effect.timeout(Duration.seconds(5)))
+      yield* Deferred.await(server.closed).pipe(Effect.timeout(Duration.seconds(5)))
+    }))
+
+  it.scopedLive("a consumer that stops reading a stream aborts its request on the thread", () =>
+    Effect.gen(function*() {
+      const server = yield* holdingServer(true)
+      const first = yield* Effect.flatMap(LanguageModel, (m) => Stream.runHead(m.stream(ask("wait")))).pipe(Effect.provide(server.model))
+      assert.deepStrictEqual(first.pipe(Option.map((delta) => delta._tag)), Option.some("TextDelta"))
+      yield* Deferred.await(server.closed).pipe(Effect.timeout(Duration.seconds(5)))
     }))
 })

@@ -3,7 +3,8 @@ import { Effect, Exit, Stream } from "effect"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import type { StreamDelta } from "../../../src/agent/llm/Types.ts"
 import { loopbackModel, Reply } from "../../support/LoopbackModel.ts"
-import { ask, collect, modelLayer, textOf } from "./support.ts"
+import type { LoopbackModel } from "../../support/LoopbackModel.ts"
+import { ask, collect, modelLayer as baseLayer, textOf } from "./support.ts"
 
 const completedOf = (deltas: ReadonlyArray<StreamDelta>) => {
   const last = deltas[deltas.length - 1]
@@ -11,7 +12,11 @@ const completedOf = (deltas: ReadonlyArray<StreamDelta>) => {
   return last.response
 }
 
-describe("LanguageModel.stream", () => {
+// Every case runs with the stream read on the model thread (the default) and on the event loop.
+describe.each(["true", "false"])("LanguageModel.stream (TAU_LLM_THREAD=%s)", (thread) => {
+  const modelLayer = (lb: LoopbackModel, overrides: Record<string, string> = {}) =>
+    baseLayer(lb, { TAU_LLM_THREAD: thread, ...overrides })
+
   it.scopedLive("text deltas in order, ending with the assembled response and usage", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()

@@ -1,8 +1,9 @@
 /**
- * Non-streamed model calls on a worker thread. The `openai` SDK spends ~0.3 ms of CPU on each call (building
- * and serialising the request, its headers and abort signals, the HTTP client, parsing the answer) — on the event
- * loop that serves every session and request, about a sixth of a gateway agent turn. On the thread, the event loop
- * pays ~0.03 ms: posting the request body and receiving the parsed completion (docs/models.md).
+ * Model calls on a worker thread. The `openai` SDK spends ~0.3 ms of CPU on each call (building and serialising
+ * the request, its headers and abort signals, the HTTP client, parsing the answer or the event stream) — on the
+ * event loop that serves every session and request, about a sixth of a gateway agent turn. On the thread, the
+ * event loop pays ~0.03 ms: posting the request body and receiving the parsed completion or chunks
+ * (docs/models.md).
  *
  * The thread starts with the service and is stopped with the scope; it holds the process open only while calls
  * are in flight. It takes ~0.2 s to load, which must not count against a call's deadline: a call waits for
@@ -14,8 +15,11 @@ import { Effect, Either } from "effect"
 import type { Scope } from "effect"
 import type OpenAI from "openai"
 import { APIConnectionError } from "openai"
-import type { FromThread, ModelThreadInit, ToolsRef, ToThread } from "./ModelThreadProtocol.ts"
+import type { FromThread, ModelThreadInit } from "./ModelThreadProtocol.ts"
 import { receivedFailure } from "./ModelThreadProtocol.ts"
+import type { ChunkSource } from "./ThreadStream.ts"
+import { makeThreadStream } from "./ThreadStream.ts"
+import { makeToolListRefs } from "./ToolListRefs.ts"
 
 export type CallOutcome = Either.Either<OpenAI.ChatCompletion, Error>
 
@@ -26,7 +30,9 @@ export interface ModelThread {
   readonly whenReady: Effect.Effect<void>
   /** Starts a call; `done` gets its outcome unless it is aborted first. Returns the call's id. */
   readonly call: (body: OpenAI.ChatCompletionCreateParamsNonStreaming, done: (outcome: CallOutcome) => void) => number
-  /** Aborts a call (on the thread too); its `done` is never called. */
+  /** Starts a streamed call: its chunks once the response arrives. Returns the call's id too. */
+  readonly stream: (body: OpenAI.ChatCompletionCreateParamsStreaming) => { readonly id: number; readonly opened: Promise<ChunkSource> }
+  /** Aborts a call or stream (on the thread too); a call's `done` is never called. */
   readonly abort: (id: number) => void
 }
 
@@ -35,10 +41,14 @@ const loaderUrl = new URL("../../../../bin/loader.mjs", import.meta.url).href
 const workerUrl = new URL("./ModelThreadWorker.ts", import.meta.url).href
 const bootstrap = `require("node:module").register(${JSON.stringify(loaderUrl)}); import(${JSON.stringify(workerUrl)})`
 
-/** Tool lists the thread keeps at most (least recently defined dropped first). */
+/** Tool lists the thread keeps at most (the longest kept dropped first). */
 const KEPT_TOOL_LISTS = 32
 
-type Tools = OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]
+/** What becomes of a call's or stream's messages from the thread, and of the thread's death. */
+interface Handler {
+  readonly receive: (message: Exclude<FromThread, { readonly _tag: "Ready" }>) => void
+  readonly fail: (error: Error) => void
+}
 
 export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThread, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -51,66 +61,34 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
       for (const wake of waiters) wake()
     }
     let nextId = 0
-    const pending = new Map<number, (outcome: CallOutcome) => void>()
+    const handlers = new Map<number, Handler>()
+    const toolLists = makeToolListRefs(KEPT_TOOL_LISTS)
 
-    // Copying a message to the thread costs about as much as the SDK's own work on it, and most of a request is
-    // its tool list (JSON schemas), which a run sends unchanged on every call: a list seen a second time is
-    // defined on the thread once and then sent by id. A list seen once (a proxied client's own) goes inline.
-    let toolIds = new WeakMap<object, number | "seen">()
-    let kept = new Map<number, object>()
-    let nextToolsId = 0
-    /** The reference to send instead of `tools`, or undefined: send them inline. */
-    const toolsRef = (tools: Tools): ToolsRef | undefined => {
-      if (tools === undefined) return undefined
-      const known = toolIds.get(tools)
-      if (known === undefined) {
-        toolIds.set(tools, "seen")
-        return undefined
-      }
-      if (known !== "seen") return { id: known }
-      const id = ++nextToolsId
-      toolIds.set(tools, id)
-      kept.set(id, tools)
-      let forget: number | undefined
-      if (kept.size > KEPT_TOOL_LISTS) {
-        const [oldest, list] = kept.entries().next().value as [number, object]
-        kept.delete(oldest)
-        toolIds.delete(list)
-        forget = oldest
-      }
-      return { id, define: tools, ...(forget !== undefined ? { forget } : {}) }
-    }
-
-    const settle = (id: number, outcome: CallOutcome) => {
-      const done = pending.get(id)
-      if (done === undefined) return
-      pending.delete(id)
-      if (pending.size === 0) worker?.unref()
-      done(outcome)
+    const finished = (id: number) => {
+      handlers.delete(id)
+      if (handlers.size === 0) worker?.unref()
     }
 
     const failAll = (message: string) => {
       const error = new APIConnectionError({ message })
-      for (const id of [...pending.keys()]) settle(id, Either.left(error))
+      for (const [id, handler] of [...handlers]) {
+        finished(id)
+        handler.fail(error)
+      }
     }
 
     const start = (): Worker => {
       loaded = false
-      // A new thread keeps no tool lists yet.
-      toolIds = new WeakMap()
-      kept = new Map()
+      toolLists.reset()
       const started = new Worker(bootstrap, { eval: true, workerData: init })
-      // Referenced only while calls are in flight (see `call` and `settle`).
+      // Referenced only while calls are in flight (see `begin` and `finished`).
       started.unref()
       started.on("message", (message: FromThread) => {
         if (message._tag === "Ready") {
           loaded = true
           return release()
         }
-        settle(
-          message.id,
-          message._tag === "Completed" ? Either.right(message.completion) : Either.left(receivedFailure(message.failure))
-        )
+        handlers.get(message.id)?.receive(message)
       })
       started.on("error", (error) => failAll(`the model thread failed: ${error.message}`))
       started.on("exit", (code) => {
@@ -121,7 +99,30 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
       return started
     }
 
-    const post = (message: ToThread) => worker?.postMessage(message)
+    /** Registers a call or stream and posts it, its tool list by reference when the thread keeps it. */
+    const begin = <B extends { readonly tools?: OpenAI.ChatCompletionCreateParams["tools"] }>(
+      tag: "Call" | "Stream",
+      body: B,
+      handler: (id: number) => Handler
+    ): number => {
+      const running = worker ??= start()
+      const id = ++nextId
+      running.ref()
+      handlers.set(id, handler(id))
+      const ref = toolLists.refFor(body.tools)
+      if (ref === undefined) running.postMessage({ _tag: tag, id, body })
+      else {
+        const { tools: _sentByRef, ...rest } = body
+        running.postMessage({ _tag: tag, id, body: rest, tools: ref })
+      }
+      return id
+    }
+
+    const abort = (id: number) => {
+      if (!handlers.has(id)) return
+      finished(id)
+      worker?.postMessage({ _tag: "Abort", id })
+    }
 
     worker = start()
 
@@ -144,23 +145,38 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
           waiting = waiting.filter((w) => w !== wake)
         })
       }),
-      call: (body, done) => {
-        worker ??= start()
-        const id = ++nextId
-        worker.ref()
-        pending.set(id, done)
-        const ref = toolsRef(body.tools)
-        if (ref === undefined) post({ _tag: "Call", id, body })
-        else {
-          const { tools: _sentByRef, ...rest } = body
-          post({ _tag: "Call", id, body: rest, tools: ref })
-        }
-        return id
+      call: (body, done) =>
+        begin("Call", body, (id) => ({
+          receive: (message) => {
+            if (message._tag !== "Completed" && message._tag !== "Failed") return
+            finished(id)
+            done(message._tag === "Completed" ? Either.right(message.completion) : Either.left(receivedFailure(message.failure)))
+          },
+          fail: (error) => done(Either.left(error))
+        })),
+      stream: (body) => {
+        let stream: ReturnType<typeof makeThreadStream> | undefined
+        const id = begin("Stream", body, (id) => {
+          stream = makeThreadStream(() => abort(id))
+          const current = stream
+          return {
+            receive: (message) => {
+              switch (message._tag) {
+                case "Opened":
+                  return current.opening()
+                case "Chunks":
+                  if (message.end) finished(id)
+                  return current.received(message.chunks, message.end)
+                case "Failed":
+                  finished(id)
+                  return current.failed(receivedFailure(message.failure))
+              }
+            },
+            fail: current.failed
+          }
+        })
+        return { id, opened: stream!.opened }
       },
-      abort: (id) => {
-        if (!pending.delete(id)) return
-        if (pending.size === 0) worker?.unref()
-        post({ _tag: "Abort", id })
-      }
+      abort
     } satisfies ModelThread
   })

@@ -13,13 +13,15 @@ export interface ModelThreadInit {
   readonly timeoutMs: number
 }
 
+export type WireTools = NonNullable<OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]>
+
 /**
- * A call's tool list by reference: `define` sends the list once under `id` (the thread keeps it), later calls
- * send only the id; `forget` drops a list the thread no longer needs to keep.
+ * A call's tool list by reference (ToolListRefs.ts): `define` sends the list once under `id` (the thread keeps
+ * it), later calls send only the id; `forget` drops the list the thread has kept longest.
  */
 export interface ToolsRef {
   readonly id: number
-  readonly define?: OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]
+  readonly define?: WireTools
   readonly forget?: number
 }
 
@@ -28,6 +30,12 @@ export type ToThread =
     readonly _tag: "Call"
     readonly id: number
     readonly body: OpenAI.ChatCompletionCreateParamsNonStreaming
+    readonly tools?: ToolsRef
+  }
+  | {
+    readonly _tag: "Stream"
+    readonly id: number
+    readonly body: OpenAI.ChatCompletionCreateParamsStreaming
     readonly tools?: ToolsRef
   }
   | { readonly _tag: "Abort"; readonly id: number }
@@ -45,6 +53,11 @@ export type SentFailure =
 export type FromThread =
   | { readonly _tag: "Ready" }
   | { readonly _tag: "Completed"; readonly id: number; readonly completion: OpenAI.ChatCompletion }
+  /** A stream's response has arrived (its chunks follow). */
+  | { readonly _tag: "Opened"; readonly id: number }
+  /** A stream's chunks parsed since the last message; `end`: the stream is over. */
+  | { readonly _tag: "Chunks"; readonly id: number; readonly chunks: ReadonlyArray<OpenAI.ChatCompletionChunk>; readonly end: boolean }
+  /** A call or stream failed (a stream possibly after some chunks). */
   | { readonly _tag: "Failed"; readonly id: number; readonly failure: SentFailure }
 
 const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))

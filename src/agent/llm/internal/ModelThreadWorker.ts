@@ -1,11 +1,12 @@
 /**
  * The model thread's body (started by ModelThread.ts): one `openai` client, made as the event loop's would be,
- * answering Call messages with the parsed completion or the failure's parts, and aborting a call on Abort.
+ * answering a Call with the parsed completion, a Stream with Opened and then its chunks, either with the
+ * failure's parts, and aborting either on Abort.
  */
 import { parentPort, workerData } from "node:worker_threads"
 import OpenAI from "openai"
 import { nodeFetch } from "../NodeFetch.ts"
-import type { FromThread, ModelThreadInit, ToThread } from "./ModelThreadProtocol.ts"
+import type { FromThread, ModelThreadInit, ToolsRef, ToThread, WireTools } from "./ModelThreadProtocol.ts"
 import { sendFailure } from "./ModelThreadProtocol.ts"
 
 const port = parentPort
@@ -26,10 +27,10 @@ const sdk = new OpenAI({
 })
 
 const running = new Map<number, AbortController>()
-const toolLists = new Map<number, OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]>()
+const toolLists = new Map<number, WireTools>()
 
-/** The call's body with its tool list put back; throws if the list was never defined here (a bug). */
-const bodyOf = (message: Extract<ToThread, { _tag: "Call" }>): OpenAI.ChatCompletionCreateParamsNonStreaming => {
+/** The body with its tool list put back; throws if the list was never defined here (a bug). */
+const bodyOf = <B>(message: { readonly body: B; readonly tools?: ToolsRef }): B => {
   const ref = message.tools
   if (ref === undefined) return message.body
   if (ref.forget !== undefined) toolLists.delete(ref.forget)
@@ -40,6 +41,38 @@ const bodyOf = (message: Extract<ToThread, { _tag: "Call" }>): OpenAI.ChatComple
 }
 
 const reply = (message: FromThread) => port.postMessage(message)
+const failed = (id: number) => (cause: unknown) => {
+  if (running.delete(id)) reply({ _tag: "Failed", id, failure: sendFailure(cause) })
+}
+
+const call = (id: number, body: OpenAI.ChatCompletionCreateParamsNonStreaming, signal: AbortSignal) =>
+  sdk.chat.completions.create(body, { signal }).then((completion) => {
+    if (running.delete(id)) reply({ _tag: "Completed", id, completion })
+  }, failed(id))
+
+/** The chunks parsed in one turn of this thread's loop go as one message. */
+const stream = async (id: number, body: OpenAI.ChatCompletionCreateParamsStreaming, signal: AbortSignal) => {
+  const chunks = await sdk.chat.completions.create(body, { signal })
+  if (!running.has(id)) return chunks.controller.abort()
+  reply({ _tag: "Opened", id })
+  let batch: Array<OpenAI.ChatCompletionChunk> = []
+  let flushing: NodeJS.Immediate | undefined
+  const flush = (end: boolean) => {
+    flushing = undefined
+    if (!running.has(id)) return
+    if (end) running.delete(id)
+    const sent = batch
+    batch = []
+    reply({ _tag: "Chunks", id, chunks: sent, end })
+  }
+  for await (const chunk of chunks) {
+    if (!running.has(id)) return
+    batch.push(chunk)
+    flushing ??= setImmediate(flush, false)
+  }
+  if (flushing !== undefined) clearImmediate(flushing)
+  flush(true)
+}
 
 port.on("message", (message: ToThread) => {
   if (message._tag === "Abort") {
@@ -48,22 +81,14 @@ port.on("message", (message: ToThread) => {
     return
   }
   const id = message.id
-  let body: OpenAI.ChatCompletionCreateParamsNonStreaming
-  try {
-    body = bodyOf(message)
-  } catch (cause) {
-    return reply({ _tag: "Failed", id, failure: sendFailure(cause) })
-  }
   const controller = new AbortController()
   running.set(id, controller)
-  sdk.chat.completions.create(body, { signal: controller.signal }).then(
-    (completion) => {
-      if (running.delete(id)) reply({ _tag: "Completed", id, completion })
-    },
-    (cause: unknown) => {
-      if (running.delete(id)) reply({ _tag: "Failed", id, failure: sendFailure(cause) })
-    }
-  )
+  try {
+    if (message._tag === "Call") void call(id, bodyOf(message), controller.signal)
+    else stream(id, bodyOf(message), controller.signal).catch(failed(id))
+  } catch (cause) {
+    failed(id)(cause)
+  }
 })
 
 reply({ _tag: "Ready" })

@@ -20,10 +20,12 @@ import { ModelResponse } from "../Types.ts"
 import type { Route } from "./Router.ts"
 import { makeRouter } from "./Router.ts"
 import { absorb, assemble, makeAttempt, makeLedger } from "./StreamAssembler.ts"
+import type { ChunkSource } from "./ThreadStream.ts"
 import { toLlmError, toWireParams } from "./Wire.ts"
 
 export interface StreamCallOptions {
-  readonly sdk: OpenAI
+  /** Sends the request; the chunks once the response has arrived (the SDK's stream, or the model thread's). */
+  readonly openStream: (body: OpenAI.ChatCompletionCreateParamsStreaming, signal: AbortSignal) => Promise<ChunkSource>
   readonly request: ModelRequest
   readonly settings: LlmSettings
   readonly official: boolean
@@ -54,18 +56,18 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
         // while the server has not answered yet aborts the request through `signal`).
         Effect.interruptible(Effect.tryPromise({
           try: (signal) =>
-            options.sdk.chat.completions.create({
+            options.openStream({
               ...toWireParams(model, request, settings, options.official),
               stream: true,
               stream_options: { include_usage: true }
-            }, { signal }),
+            }, signal),
           catch: (cause) => cause
         }).pipe(
           Effect.timeoutFail({ duration: settings.timeout, onTimeout: () => options.timeoutError(model) }),
           Effect.catchAll(fail(model))
         )),
         // Abort before anything waits on the iterator: a pending read would otherwise hold the finalizer.
-        (sdkStream) => Effect.sync(() => sdkStream.controller.abort())
+        (source) => Effect.sync(() => source.abort())
       )
 
     const attempt = (route: Route): Stream.Stream<StreamDelta, LanguageModelError> => {
@@ -77,7 +79,7 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
       return Stream.unwrapScoped(Effect.gen(function*() {
         yield* limiter.acquire(estimate)
         attemptStart = yield* Clock.currentTimeMillis
-        const iterator = (yield* open(model))[Symbol.asyncIterator]()
+        const iterator = yield* open(model)
         const chunks = Stream.repeatEffectOption(
           Effect.tryPromise({ try: () => iterator.next(), catch: (cause) => cause }).pipe(
             Effect.catchAll(fail(model)),

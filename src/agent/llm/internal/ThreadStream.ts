@@ -1,0 +1,85 @@
+/**
+ * The event loop's end of a streamed call on the model thread: the thread's Opened / Chunks / Failed messages in,
+ * an async iterator of chunks out (what the SDK's own stream gives), so StreamCall reads both alike. The chunks are
+ * queued as they arrive; a model's answer is bounded by its token limit.
+ */
+import type OpenAI from "openai"
+
+type Chunk = OpenAI.ChatCompletionChunk
+
+/** What StreamCall reads a stream through, on the thread or not. */
+export interface ChunkSource {
+  readonly next: () => Promise<IteratorResult<Chunk, undefined>>
+  /** Stops the stream (and its request); a read waiting on it ends. */
+  readonly abort: () => void
+}
+
+export interface ThreadStream {
+  /** Resolves when the response has arrived; rejects if the call failed before that. */
+  readonly opened: Promise<ChunkSource>
+  readonly opening: () => void
+  readonly received: (chunks: ReadonlyArray<Chunk>, end: boolean) => void
+  readonly failed: (error: Error) => void
+}
+
+const abortError = () => new DOMException("This operation was aborted", "AbortError")
+
+export const makeThreadStream = (abort: () => void): ThreadStream => {
+  const queue: Array<Chunk> = []
+  let ended = false
+  let failure: Error | undefined
+  let isOpen = false
+  let waiter: { readonly resolve: (r: IteratorResult<Chunk, undefined>) => void; readonly reject: (e: Error) => void } | undefined
+  let open!: { readonly resolve: (source: ChunkSource) => void; readonly reject: (e: Error) => void }
+  const opened = new Promise<ChunkSource>((resolve, reject) => {
+    open = { resolve, reject }
+  })
+
+  const wake = () => {
+    const w = waiter
+    if (w === undefined) return
+    if (queue.length > 0) {
+      waiter = undefined
+      w.resolve({ done: false, value: queue.shift()! })
+    } else if (failure !== undefined) {
+      waiter = undefined
+      w.reject(failure)
+    } else if (ended) {
+      waiter = undefined
+      w.resolve({ done: true, value: undefined })
+    }
+  }
+
+  const source: ChunkSource = {
+    next: () =>
+      new Promise((resolve, reject) => {
+        waiter = { resolve, reject }
+        wake()
+      }),
+    abort: () => {
+      if (!ended && failure === undefined) {
+        failure = abortError()
+        abort()
+      }
+      wake()
+    }
+  }
+
+  return {
+    opened,
+    opening: () => {
+      isOpen = true
+      open.resolve(source)
+    },
+    received: (chunks, end) => {
+      for (const chunk of chunks) queue.push(chunk)
+      if (end) ended = true
+      wake()
+    },
+    failed: (error) => {
+      if (!isOpen) return open.reject(error)
+      failure ??= error
+      wake()
+    }
+  }
+}
