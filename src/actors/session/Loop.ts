@@ -4,12 +4,13 @@
  * tool calls (up to `maxParallelTools` at once, each validated against its Schema by the registry and its
  * output inspected by the safety stage), then the next model call, until the run replies or ends.
  */
-import { Clock, Effect, Either, Option, Stream } from "effect"
+import { Clock, Effect, Either, Stream } from "effect"
+import type { Chunk } from "effect"
 import { resolve } from "node:path"
 import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import type { LanguageModelError } from "../../agent/llm/Errors.ts"
 import { estimateToolTokens } from "../../agent/llm/Tokens.ts"
-import type { AttemptFailure, ModelResponse, ToolSpec } from "../../agent/llm/Types.ts"
+import type { AttemptFailure, ModelResponse, StreamDelta, ToolSpec } from "../../agent/llm/Types.ts"
 import { ModelRequest } from "../../agent/llm/Types.ts"
 import type { Safety } from "../../agent/safety/Safety.ts"
 import { makeStreamRedactor } from "../../agent/safety/StreamRedaction.ts"
@@ -128,19 +129,25 @@ export const runLoop = (
         const release = (text: string) => {
           if (text.length > 0) emit({ _tag: "TextDelta", turn: state.turn, text })
         }
+        let completed: ModelResponse | undefined
+        // Deltas that arrived together are handled in one step (a model's stream is read in batches).
+        const handle = (deltas: Chunk.Chunk<StreamDelta>) =>
+          Effect.sync(() => {
+            for (const delta of deltas) {
+              if (delta._tag === "TextDelta") release(redactor.push(delta.text))
+              else if (delta._tag === "Completed") {
+                release(redactor.end())
+                completed = delta.response
+              }
+            }
+          })
         const result: Either.Either<ModelResponse, LanguageModelError> = stream
-          ? yield* model.stream(request, options).pipe(
-            Stream.tap((delta) =>
-              Effect.sync(() => {
-                if (delta._tag === "TextDelta") release(redactor.push(delta.text))
-                else if (delta._tag === "Completed") release(redactor.end())
-              })
+          ? yield* Stream.runForEachChunk(model.stream(request, options), handle).pipe(
+            Effect.flatMap(() =>
+              completed === undefined
+                ? Effect.dieMessage("model stream ended without a Completed element")
+                : Effect.succeed(completed)
             ),
-            Stream.runFold(Option.none<ModelResponse>(), (last, delta) => delta._tag === "Completed" ? Option.some(delta.response) : last),
-            Effect.flatMap(Option.match({
-              onNone: () => Effect.dieMessage("model stream ended without a Completed element"),
-              onSome: Effect.succeed
-            })),
             Effect.either
           )
           : yield* Effect.either(model.complete(request, options))

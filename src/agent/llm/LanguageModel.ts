@@ -79,7 +79,10 @@ export const makeLanguageModel = (settings: LlmSettings) =>
       }
       return sdk.chat.completions.create(body, { signal }).then((stream): ChunkSource => {
         const iterator = stream[Symbol.asyncIterator]()
-        return { next: () => iterator.next(), abort: () => stream.controller.abort() }
+        return {
+          next: () => iterator.next().then((result) => (result.done === true ? undefined : [result.value])),
+          abort: () => stream.controller.abort()
+        }
       })
     }
 

@@ -3,10 +3,11 @@
  * chunks folded into the shared Ledger so a retry emits only what the consumer has not seen yet. The stream
  * ends with a Completed delta carrying the assembled response.
  */
-import { Clock, Duration, Effect, Option, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Option, Stream } from "effect"
 import type OpenAI from "openai"
 import type { ChatCompletionChunk } from "openai/resources/chat/completions"
 import { ModelName } from "../../../domain/Ids.ts"
+import { timerDelay } from "../../../domain/Quantities.ts"
 import type { Usage } from "../../../domain/ModelCall.ts"
 import type { CircuitBreaker } from "../CircuitBreaker.ts"
 import type { LlmSettings } from "../Config.ts"
@@ -44,6 +45,7 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
     const estimate = estimateRequestTokens(request)
     const router = makeRouter(models, breaker, settings.retry, options.callOptions)
     const ledger = makeLedger()
+    const idleMs = Duration.toMillis(settings.timeout)
     let firstTokenAt: number | undefined
     let attemptStart = startedAt
 
@@ -79,14 +81,28 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
       return Stream.unwrapScoped(Effect.gen(function*() {
         yield* limiter.acquire(estimate)
         attemptStart = yield* Clock.currentTimeMillis
-        const iterator = yield* open(model)
-        const chunks = Stream.repeatEffectOption(
-          Effect.tryPromise({ try: () => iterator.next(), catch: (cause) => cause }).pipe(
-            Effect.catchAll(fail(model)),
-            Effect.mapError(Option.some),
-            Effect.flatMap((next) => next.done ? Effect.fail(Option.none()) : Effect.succeed<ChatCompletionChunk>(next.value))
+        const source = yield* open(model)
+        const clock = yield* Effect.clock
+        // Every chunk that has arrived is read at once, under the idle deadline (a plain timer: Stream.timeoutFail
+        // would race two fibres on every read); the model thread delivers a stream's chunks in batches.
+        const read: Effect.Effect<Chunk.Chunk<ChatCompletionChunk>, Option.Option<LanguageModelError>> = Effect.async((resume) => {
+          let settled = false
+          const settle = (effect: Effect.Effect<Chunk.Chunk<ChatCompletionChunk>, Option.Option<LanguageModelError>>) => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            resume(effect)
+          }
+          const timer = setTimeout(() => settle(Effect.fail(Option.some(options.timeoutError(model)))), timerDelay(idleMs))
+          source.next().then(
+            (chunks) => settle(chunks === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunks))),
+            (cause: unknown) => settle(Effect.fail(Option.some(toLlmError(model, cause, clock.unsafeCurrentTimeMillis()))))
           )
-        )
+          return Effect.sync(() => {
+            settled = true
+            clearTimeout(timer)
+          })
+        })
         const finish = Effect.gen(function*() {
           if (state.finishReason === undefined) {
             return yield* new LlmError({ reason: "network", model, message: "the stream ended before the model finished" })
@@ -116,15 +132,13 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
           }
           return { _tag: "Completed", response } as const
         })
-        return chunks.pipe(
-          Stream.timeoutFail(() => options.timeoutError(model), Duration.millis(Duration.toMillis(settings.timeout))),
-          Stream.mapConcatEffect((chunk) =>
-            Effect.map(Clock.currentTimeMillis, (now) => {
-              const deltas = absorb(ledger, state, chunk)
-              if (firstTokenAt === undefined && deltas.length > 0) firstTokenAt = now
-              return deltas
-            })
-          ),
+        return Stream.repeatEffectChunkOption(read).pipe(
+          Stream.mapChunks((chunks) => {
+            const deltas: Array<StreamDelta> = []
+            for (const chunk of chunks) deltas.push(...absorb(ledger, state, chunk))
+            if (firstTokenAt === undefined && deltas.length > 0) firstTokenAt = clock.unsafeCurrentTimeMillis()
+            return Chunk.unsafeFromArray(deltas)
+          }),
           Stream.concat(Stream.fromEffect(finish))
         )
       })).pipe(

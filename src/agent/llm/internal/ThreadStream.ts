@@ -9,7 +9,8 @@ type Chunk = OpenAI.ChatCompletionChunk
 
 /** What StreamCall reads a stream through, on the thread or not. */
 export interface ChunkSource {
-  readonly next: () => Promise<IteratorResult<Chunk, undefined>>
+  /** The chunks that have arrived since the last read (waiting for one if none has), or undefined at the end. */
+  readonly next: () => Promise<ReadonlyArray<Chunk> | undefined>
   /** Stops the stream (and its request); a read waiting on it ends. */
   readonly abort: () => void
 }
@@ -29,7 +30,7 @@ export const makeThreadStream = (abort: () => void): ThreadStream => {
   let ended = false
   let failure: Error | undefined
   let isOpen = false
-  let waiter: { readonly resolve: (r: IteratorResult<Chunk, undefined>) => void; readonly reject: (e: Error) => void } | undefined
+  let waiter: { readonly resolve: (chunks: ReadonlyArray<Chunk> | undefined) => void; readonly reject: (e: Error) => void } | undefined
   let open!: { readonly resolve: (source: ChunkSource) => void; readonly reject: (e: Error) => void }
   const opened = new Promise<ChunkSource>((resolve, reject) => {
     open = { resolve, reject }
@@ -40,13 +41,13 @@ export const makeThreadStream = (abort: () => void): ThreadStream => {
     if (w === undefined) return
     if (queue.length > 0) {
       waiter = undefined
-      w.resolve({ done: false, value: queue.shift()! })
+      w.resolve(queue.splice(0))
     } else if (failure !== undefined) {
       waiter = undefined
       w.reject(failure)
     } else if (ended) {
       waiter = undefined
-      w.resolve({ done: true, value: undefined })
+      w.resolve(undefined)
     }
   }
 
