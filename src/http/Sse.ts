@@ -4,7 +4,8 @@
  * `Cache-Control: no-cache`), written chunk by chunk.
  */
 import { HttpServerResponse } from "@effect/platform"
-import { Chunk, Config, Duration, Effect, Schedule, Stream } from "effect"
+import { Cause, Chunk, Config, Duration, Effect, Exit, Option, Stream } from "effect"
+import { timerDelay } from "../domain/Quantities.ts"
 
 export const SseConfig = Config.all({
   /** Comment line sent on an idle stream so proxies and clients keep the connection. */
@@ -27,10 +28,86 @@ export const sseHeaders: Readonly<Record<string, string>> = {
 /** A comment line: SSE clients (the openai SDKs too) skip it; it keeps proxies from closing an idle stream. */
 export const heartbeatFrame = ": heartbeat\n\n"
 
+/** Chunks of frames read ahead of the client at most; the source waits past it (a slow client holds it back). */
+const READ_AHEAD = 16
+
+/**
+ * `frames`, with a heartbeat frame whenever none has gone out for `every`. One fibre reads `frames` into a small
+ * buffer; the response takes everything buffered at once, or a heartbeat when its wait passes the interval.
+ * (Stream.merge with a heartbeat stream handed every frame from fibre to fibre through a queue, and sent
+ * heartbeats on a fixed schedule even while frames flowed.)
+ */
+export const withHeartbeat = <E>(frames: Stream.Stream<string, E>, every: Duration.Duration): Stream.Stream<string, E> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const buffer: Array<Chunk.Chunk<string>> = []
+    let end: Exit.Exit<void, E> | undefined
+    let wakeReader: (() => void) | undefined
+    let wakeWriter: (() => void) | undefined
+    const readerWakes = () => {
+      const wake = wakeReader
+      wakeReader = undefined
+      wake?.()
+    }
+    const room = Effect.async<void>((resume) => {
+      if (buffer.length < READ_AHEAD) return resume(Effect.void)
+      wakeWriter = () => resume(Effect.void)
+      return Effect.sync(() => {
+        wakeWriter = undefined
+      })
+    })
+    yield* Stream.runForEachChunk(frames, (chunk) =>
+      Effect.zipRight(
+        room,
+        Effect.sync(() => {
+          buffer.push(chunk)
+          readerWakes()
+        })
+      )).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) =>
+          Effect.sync(() => {
+            end = exit
+            readerWakes()
+          })
+        ),
+        Effect.forkScoped
+      )
+    const taken = (): Effect.Effect<Chunk.Chunk<string>, Option.Option<E>> | undefined => {
+      if (buffer.length > 0) {
+        const chunks = buffer.splice(0)
+        const wake = wakeWriter
+        wakeWriter = undefined
+        wake?.()
+        return Effect.succeed(Chunk.flatten(Chunk.unsafeFromArray(chunks)))
+      }
+      if (end === undefined) return undefined
+      return Exit.isSuccess(end) ? Effect.fail(Option.none()) : Effect.failCause(Cause.map(end.cause, Option.some))
+    }
+    const intervalMs = Duration.toMillis(every)
+    const read = Effect.async<Chunk.Chunk<string>, Option.Option<E>>((resume) => {
+      const now = taken()
+      if (now !== undefined) return resume(now)
+      const timer = setTimeout(() => {
+        wakeReader = undefined
+        resume(Effect.succeed(Chunk.of(heartbeatFrame)))
+      }, timerDelay(intervalMs))
+      wakeReader = () => {
+        clearTimeout(timer)
+        resume(taken()!)
+      }
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        wakeReader = undefined
+      })
+    })
+    return Stream.repeatEffectChunkOption(read)
+  }))
+
 /**
  * A streaming `text/event-stream` response of frames. The stream should not fail: turn failures into an
  * error frame first (a failing body just cuts the connection, which clients report as a network error).
- * With `heartbeat`, a comment line is sent every interval until the frames end (a long tool run sends nothing).
+ * With `heartbeat`, a comment line is sent whenever no frame has gone out for that long (a long tool run sends
+ * nothing). The frames of one chunk go out in one write.
  */
 export const sseResponse = <E>(
   frames: Stream.Stream<string, E>,
@@ -42,12 +119,9 @@ export const sseResponse = <E>(
 ): HttpServerResponse.HttpServerResponse => {
   const body = options.heartbeat === undefined || !Duration.isFinite(options.heartbeat)
     ? frames
-    : Stream.merge(
-      frames,
-      Stream.repeatEffectWithSchedule(Effect.succeed(heartbeatFrame), Schedule.spaced(options.heartbeat)).pipe(Stream.drop(1)),
-      { haltStrategy: "left" }
-    )
-  return HttpServerResponse.stream(Stream.map(body, (frame) => encoder.encode(frame)), {
+    : withHeartbeat(frames, options.heartbeat)
+  const bytes = Stream.mapChunks(body, (chunk) => Chunk.isEmpty(chunk) ? Chunk.empty() : Chunk.of(encoder.encode(Chunk.join(chunk, ""))))
+  return HttpServerResponse.stream(bytes, {
     status: options.status ?? 200,
     contentType: "text/event-stream",
     headers: options.headers === undefined ? sseHeaders : { ...sseHeaders, ...options.headers }

@@ -4,7 +4,7 @@
  * back whole or as `chat.completion.chunk` events (text deltas as the model streams them).
  */
 import type { HttpServerResponse } from "@effect/platform"
-import { Effect, Either, Stream } from "effect"
+import { Effect, Either } from "effect"
 import type { Scope } from "effect"
 import type { SessionProgress, SessionReply } from "../../actors/session/Progress.ts"
 import type { Sessions } from "../../actors/session/Sessions.ts"
@@ -130,8 +130,11 @@ export const makeAgentChat = (sessions: Sessions) =>
         }
       }
     }
-    const frames = framesOf(started.stream, step, (error) => dataFrame(failureBody(failureOfSendError(error))))
-    return sseResponse(Stream.concat(Stream.succeed(dataFrame(chunks.delta({ role: "assistant", content: "" }))), frames), {
-      headers
-    })
+    const frames = framesOf(
+      started,
+      [dataFrame(chunks.delta({ role: "assistant", content: "" }))],
+      step,
+      (error) => dataFrame(failureBody(failureOfSendError(error)))
+    )
+    return sseResponse(frames, { headers })
   })

@@ -5,7 +5,7 @@
  */
 import type { HttpServerResponse } from "@effect/platform"
 import { HttpServerResponse as Response } from "@effect/platform"
-import { Effect, Either, Stream } from "effect"
+import { Effect, Either } from "effect"
 import type { Scope } from "effect"
 import type { ProxyBeginError, ProxyRecorder } from "../../actors/proxy/ProxyRecorder.ts"
 import type { ProxyCallError, ProxyDelta } from "../../actors/proxy/ProxyTurn.ts"
@@ -105,8 +105,11 @@ export const makeProxyChat = (recorder: ProxyRecorder) =>
           ]
       }
     }
-    const frames = framesOf(started.stream, step, (error: ProxyCallError) => dataFrame(failureBody(failureOfProxyError(error))))
-    return sseResponse(Stream.concat(Stream.succeed(dataFrame(chunks.delta({ role: "assistant", content: "" }))), frames), {
-      headers
-    })
+    const frames = framesOf(
+      started,
+      [dataFrame(chunks.delta({ role: "assistant", content: "" }))],
+      step,
+      (error: ProxyCallError) => dataFrame(failureBody(failureOfProxyError(error)))
+    )
+    return sseResponse(frames, { headers })
   })
