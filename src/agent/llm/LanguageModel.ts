@@ -24,9 +24,9 @@ import { ModelResponse } from "./Types.ts"
 import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
 import { makeRouter } from "./internal/Router.ts"
-import type { CallOutcome } from "./internal/ModelThread.ts"
-import type { ChunkSource } from "./internal/ThreadStream.ts"
 import { makeModelThread } from "./internal/ModelThread.ts"
+import type { Transport } from "./internal/Transport.ts"
+import { sdkTransport, threadTransport } from "./internal/Transport.ts"
 
 export const makeLanguageModel = (settings: LlmSettings) =>
   Effect.gen(function*() {
@@ -54,37 +54,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         timeoutMs: Math.max(1, timeoutMs)
       })
       : undefined
-
-    /** Starts one non-streamed call, on the model thread or here; the returned function aborts it. */
-    const send = (sdk: OpenAI, body: OpenAI.ChatCompletionCreateParamsNonStreaming, done: (outcome: CallOutcome) => void) => {
-      if (thread !== undefined) {
-        const id = thread.call(body, done)
-        return () => thread.abort(id)
-      }
-      const controller = new AbortController()
-      sdk.chat.completions.create(body, { signal: controller.signal }).then(
-        (completion) => done(Either.right(completion)),
-        (cause: unknown) => done(Either.left(cause instanceof Error ? cause : new Error(String(cause))))
-      )
-      return () => controller.abort()
-    }
-
-    /** Opens one streamed call, on the model thread or here. */
-    const openStream = (sdk: OpenAI) =>
-    (body: OpenAI.ChatCompletionCreateParamsStreaming, signal: AbortSignal): Promise<ChunkSource> => {
-      if (thread !== undefined) {
-        const { id, opened } = thread.stream(body)
-        signal.addEventListener("abort", () => thread.abort(id), { once: true })
-        return opened
-      }
-      return sdk.chat.completions.create(body, { signal }).then((stream): ChunkSource => {
-        const iterator = stream[Symbol.asyncIterator]()
-        return {
-          next: () => iterator.next().then((result) => (result.done === true ? undefined : [result.value])),
-          abort: () => stream.controller.abort()
-        }
-      })
-    }
+    const transport = Either.map(client, (sdk) => (thread === undefined ? sdkTransport(sdk) : threadTransport(thread)))
 
     const modelsFor = (conn: Connection, request: ModelRequest): ReadonlyArray<string> => {
       const primary = request.model ?? conn.model
@@ -104,18 +74,19 @@ export const makeLanguageModel = (settings: LlmSettings) =>
      * One attempt under one deadline that also covers reading the body; interruption aborts the request. A plain
      * timer instead of Effect.timeout, which forks two fibres per call (a tenth of a call's cost at a fast model).
      */
-    const callOnce = (sdk: OpenAI, conn: Connection, model: string, request: ModelRequest) =>
-      (thread === undefined || thread.ready()
-        ? attempt(sdk, conn, model, request)
-        : Effect.zipRight(thread.whenReady, attempt(sdk, conn, model, request))).pipe(
+    const callOnce = (via: Transport, conn: Connection, model: string, request: ModelRequest) => {
+      const waiting = via.notReady()
+      const attempted = attempt(via, conn, model, request)
+      return (waiting === undefined ? attempted : Effect.zipRight(waiting, attempted)).pipe(
         Effect.catchAll((cause) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(toLlmError(model, cause, now)))),
         Effect.flatMap((completion) => {
           const parsed = parseCompletion(model, completion, estimateUsage(request))
           return parsed instanceof LlmError ? Effect.fail(parsed) : Effect.succeed(parsed)
         })
       )
+    }
 
-    const attempt = (sdk: OpenAI, conn: Connection, model: string, request: ModelRequest) =>
+    const attempt = (via: Transport, conn: Connection, model: string, request: ModelRequest) =>
       Effect.async<OpenAI.ChatCompletion, unknown>((resume) => {
         let finished = false
         let cancel = () => {}
@@ -129,7 +100,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
           cancel()
           finish(Effect.fail(timeoutError(model)))
         }, timerDelay(timeoutMs))
-        cancel = send(sdk, { ...toWireParams(model, request, settings, conn.official), stream: false }, (outcome) =>
+        cancel = via.call({ ...toWireParams(model, request, settings, conn.official), stream: false }, (outcome) =>
           finish(Either.isRight(outcome) ? Effect.succeed(outcome.right) : Effect.fail(outcome.left)))
         return Effect.sync(() => {
           finished = true
@@ -140,7 +111,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
 
     const complete = Effect.fnUntraced(function*(request: ModelRequest, options: CallOptions = {}) {
       const conn = yield* connection
-      const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
+      const via = yield* Either.mapLeft(transport, (e): LanguageModelError => e)
       const startedAt = yield* Clock.currentTimeMillis
       const estimate = estimateRequestTokens(request)
       const models = modelsFor(conn, request)
@@ -154,7 +125,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
           Effect.onInterrupt(() => breaker.release(model))
         )
         const attemptStart = yield* Clock.currentTimeMillis
-        const result = yield* callOnce(sdk, conn, model, request).pipe(
+        const result = yield* callOnce(via, conn, model, request).pipe(
           Effect.onInterrupt(() => breaker.release(model)),
           Effect.either
         )
@@ -185,10 +156,11 @@ export const makeLanguageModel = (settings: LlmSettings) =>
     const stream = (request: ModelRequest, options: CallOptions = {}): Stream.Stream<StreamDelta, LanguageModelError> =>
       Stream.unwrap(Effect.gen(function*() {
         const conn = yield* connection
-        const sdk = yield* Either.mapLeft(client, (e): LanguageModelError => e)
-        if (thread !== undefined && !thread.ready()) yield* thread.whenReady
+        const via = yield* Either.mapLeft(transport, (e): LanguageModelError => e)
+        const waiting = via.notReady()
+        if (waiting !== undefined) yield* waiting
         return streamCall({
-          openStream: openStream(sdk),
+          openStream: via.openStream,
           request,
           settings,
           official: conn.official,
