@@ -3,7 +3,7 @@
  * reply), cancel, end, feedback, and replay a session from the log. Each session is served by one actor
  * fibre in this process (Host.ts); a second copy elsewhere never forks the stream (expected versions).
  */
-import { Deferred, Effect, Either, Queue, Stream, Take } from "effect"
+import { Deferred, Effect, Stream } from "effect"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import { Safety } from "../../agent/safety/Safety.ts"
 import { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
@@ -17,6 +17,7 @@ import { Schema } from "effect"
 import { SessionStorageError } from "./Errors.ts"
 import type { CancelBy, Item, Request, SendError } from "./Host.ts"
 import { makeHost } from "./Host.ts"
+import { makeProgressChannel } from "./ProgressChannel.ts"
 import type { SessionProgress, SessionReply } from "./Progress.ts"
 import { PromptSource } from "./PromptSource.ts"
 import { SessionConfig } from "./SessionConfig.ts"
@@ -64,15 +65,10 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
     /** Submits a request; its progress and result arrive on the returned stream. */
     const request = (sessionId: SessionId, req: Request): Stream.Stream<SessionProgress, SendError> =>
       Stream.unwrapScoped(Effect.gen(function*() {
-        const queue = yield* Effect.acquireRelease(Queue.unbounded<Take.Take<SessionProgress, SendError>>(), Queue.shutdown)
-        const item: Item = {
-          request: req,
-          emit: (p) => void queue.unsafeOffer(Take.of(p)),
-          done: (result) =>
-            Queue.offerAll(queue, Either.isRight(result) ? [Take.end] : [Take.fail(result.left)]).pipe(Effect.asVoid)
-        }
-        yield* host.submit(sessionId, item)
-        return Stream.fromQueue(queue).pipe(Stream.flattenTake)
+        const channel = makeProgressChannel()
+        yield* Effect.addFinalizer(() => Effect.sync(channel.close))
+        yield* host.submit(sessionId, { request: req, emit: channel.emit, done: channel.done })
+        return channel.stream
       }))
 
     /** The session a message goes to (a new one unless named) and its Send request. */
