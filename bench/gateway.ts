@@ -6,7 +6,9 @@
  *   added latency p50/p99 at 1 connection     target: <= 3 ms added at p50
  *   added latency p50/p99 at 50 connections
  *   throughput at 50 connections              target: >= 1,000 requests/s
- * Agent mode (no tools: a session per request, ~8 events each) and proxy mode (client tools) are both run.
+ * Agent mode (no tools: a session per request, ~8 events each) and proxy mode (client tools) are both run, and
+ * agent mode streamed (`"stream": true`, the answer word by word) at 50 connections, against the model streaming
+ * the same answer directly (no target in the issue; printed for comparison).
  * Run: npm run bench:gateway   (or: node --import ./bin/register.mjs bench/gateway.ts [scale])
  */
 import { spawn } from "node:child_process"
@@ -229,6 +231,20 @@ const main = async () => {
       report(`${mode}: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", through50.rps, direct50.rps,
         1000 / direct50.rps, "target: 1,000 req/s")
     }
+    const streamBody = JSON.stringify({
+      model: "bench-model",
+      stream: true,
+      messages: [{ role: "user", content: "hello there, how are you doing today, my friend?" }]
+    })
+    const directStreamed = await concurrent(direct, streamBody, CONNECTIONS, CONCURRENT_SECONDS)
+    const streamed = await concurrent(gateway, streamBody, CONNECTIONS, CONCURRENT_SECONDS, server.pid)
+    console.log(
+      `agent mode streamed, ${CONNECTIONS} connections: direct ${Math.round(directStreamed.rps)} req/s; gateway ` +
+        `${Math.round(streamed.rps)} req/s p50 ${streamed.p50.toFixed(2)} ms p99 ${streamed.p99.toFixed(2)} ms` +
+        (streamed.serverCpuMs === undefined ? "" : `; server CPU ${streamed.serverCpuMs.toFixed(2)} ms per request`)
+    )
+    report(`agent streamed: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", streamed.rps,
+      directStreamed.rps, 0, "no target; for comparison")
     writeResults("gateway")
   } finally {
     server.kill("SIGTERM")
