@@ -6,11 +6,9 @@ import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { ConfigProvider, Deferred, Duration, Effect, Either, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
+import { ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Option, Stream } from "effect"
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
-import type { CallOutcome } from "../../../src/agent/llm/internal/ModelThread.ts"
-import { makeModelThread } from "../../../src/agent/llm/internal/ModelThread.ts"
 import { receivedFailure, sendFailure } from "../../../src/agent/llm/internal/ModelThreadProtocol.ts"
 import { toLlmError } from "../../../src/agent/llm/internal/Wire.ts"
 import { ask } from "./support.ts"
@@ -91,20 +89,6 @@ describe("the model thread", () => {
       }),
       { numRuns: 300 }
     ))
-
-  it.live("after its scope has closed, a call fails at once as a connection error and no thread starts again", () =>
-    Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const thread = yield* makeModelThread({ baseURL: "http://127.0.0.1:9/v1", apiKey: "x", timeoutMs: 1_000 }).pipe(
-        Scope.extend(scope)
-      )
-      yield* Scope.close(scope, Exit.void)
-      const outcome = yield* Effect.async<CallOutcome>((resume) => {
-        thread.call({ model: "m", messages: [] }, (result) => resume(Effect.succeed(result)))
-      }).pipe(Effect.timeout(Duration.seconds(2)))
-      assert.isTrue(Either.isLeft(outcome) && outcome.left instanceof APIConnectionError)
-      assert.isFalse(thread.ready())
-    }))
 
   it.scopedLive("interrupting a call aborts its request on the thread", () =>
     Effect.gen(function*() {

@@ -53,8 +53,6 @@ interface Handler {
 export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThread, never, Scope.Scope> =>
   Effect.gen(function*() {
     let worker: Worker | undefined
-    /** Set when the scope closes: no thread is started again after that. */
-    let stopped = false
     let loaded = false
     let waiting: Array<() => void> = []
     const release = () => {
@@ -107,13 +105,8 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
       body: B,
       handler: (id: number) => Handler
     ): number => {
-      const id = ++nextId
-      if (stopped) {
-        const late = handler(id)
-        queueMicrotask(() => late.fail(new APIConnectionError({ message: "the model thread has stopped" })))
-        return id
-      }
       const running = worker ??= start()
+      const id = ++nextId
       running.ref()
       handlers.set(id, handler(id))
       const ref = toolLists.refFor(body.tools)
@@ -135,7 +128,6 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
 
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
-        stopped = true
         const running = worker
         worker = undefined
         if (running !== undefined) await running.terminate()
@@ -145,7 +137,6 @@ export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThrea
     return {
       ready: () => loaded && worker !== undefined,
       whenReady: Effect.async<void>((resume) => {
-        if (stopped) return resume(Effect.void)
         worker ??= start()
         if (loaded) return resume(Effect.void)
         const wake = () => resume(Effect.void)
