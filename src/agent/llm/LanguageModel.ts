@@ -5,7 +5,7 @@
  * on the event loop. Without a configured model the layer still builds and every call fails with ModelNotConfigured.
  */
 import { Clock, Duration, Effect, Either, Option, Redacted, Stream } from "effect"
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import type { ModelRequestParams, Usage } from "../../domain/ModelCall.ts"
 import { ModelName } from "../../domain/Ids.ts"
 import { timerDelay } from "../../domain/Quantities.ts"
@@ -15,7 +15,6 @@ import type { Connection, LlmSettings } from "./Config.ts"
 import { LlmConfig } from "./Config.ts"
 import type { LanguageModelError, ModelNotConfigured } from "./Errors.ts"
 import { LlmError } from "./Errors.ts"
-import { nodeFetch } from "./NodeFetch.ts"
 import { costOf } from "./Pricing.ts"
 import { makeRateLimiter } from "./RateLimiter.ts"
 import { estimatePromptTokens, estimateRequestTokens, estimateTextTokens } from "./Tokens.ts"
@@ -27,34 +26,21 @@ import { makeRouter } from "./internal/Router.ts"
 import { makeModelThread } from "./internal/ModelThread.ts"
 import type { Transport } from "./internal/Transport.ts"
 import { sdkTransport, threadTransport } from "./internal/Transport.ts"
+import { makeSdk } from "./internal/Sdk.ts"
 
 export const makeLanguageModel = (settings: LlmSettings) =>
   Effect.gen(function*() {
     const breaker = yield* makeCircuitBreaker(settings.breaker)
     const limiter = yield* makeRateLimiter(settings.rateLimit)
     const connection = settings.connection
-    const client = Either.map(connection, (conn) =>
-      new OpenAI({
-        apiKey: Redacted.value(conn.apiKey),
-        baseURL: conn.baseUrl,
-        organization: null,
-        project: null,
-        adminAPIKey: null,
-        webhookSecret: null,
-        maxRetries: 0,
-        timeout: Math.max(1, Duration.toMillis(settings.timeout)),
-        logLevel: "off",
-        fetch: nodeFetch
-      }))
     const timeoutMs = Duration.toMillis(settings.timeout)
-    const thread = settings.thread && Either.isRight(connection)
-      ? yield* makeModelThread({
-        baseURL: connection.right.baseUrl,
-        apiKey: Redacted.value(connection.right.apiKey),
-        timeoutMs: Math.max(1, timeoutMs)
+    /** How calls reach the SDK, or why there is no model to call. */
+    const transport: Either.Either<Transport, ModelNotConfigured> = Either.isLeft(connection)
+      ? Either.left(connection.left)
+      : yield* Effect.gen(function*() {
+        const options = { baseURL: connection.right.baseUrl, apiKey: Redacted.value(connection.right.apiKey), timeoutMs: Math.max(1, timeoutMs) }
+        return Either.right(settings.thread ? threadTransport(yield* makeModelThread(options)) : sdkTransport(makeSdk(options)))
       })
-      : undefined
-    const transport = Either.map(client, (sdk) => (thread === undefined ? sdkTransport(sdk) : threadTransport(thread)))
 
     const modelsFor = (conn: Connection, request: ModelRequest): ReadonlyArray<string> => {
       const primary = request.model ?? conn.model

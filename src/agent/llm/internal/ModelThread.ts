@@ -15,8 +15,9 @@ import { Effect, Either } from "effect"
 import type { Scope } from "effect"
 import type OpenAI from "openai"
 import { APIConnectionError } from "openai"
-import type { FromThread, ModelThreadInit } from "./ModelThreadProtocol.ts"
+import type { FromThread } from "./ModelThreadProtocol.ts"
 import { receivedFailure } from "./ModelThreadProtocol.ts"
+import type { SdkOptions } from "./Sdk.ts"
 import type { ChunkSource } from "./ThreadStream.ts"
 import { makeThreadStream } from "./ThreadStream.ts"
 import { makeToolListRefs } from "./ToolListRefs.ts"
@@ -50,7 +51,7 @@ interface Handler {
   readonly fail: (error: Error) => void
 }
 
-export const makeModelThread = (init: ModelThreadInit): Effect.Effect<ModelThread, never, Scope.Scope> =>
+export const makeModelThread = (init: SdkOptions): Effect.Effect<ModelThread, never, Scope.Scope> =>
   Effect.gen(function*() {
     let worker: Worker | undefined
     let loaded = false

@@ -6,13 +6,6 @@
 import type OpenAI from "openai"
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai"
 
-/** What the thread's client is made with (workerData). */
-export interface ModelThreadInit {
-  readonly baseURL: string
-  readonly apiKey: string
-  readonly timeoutMs: number
-}
-
 export type WireTools = NonNullable<OpenAI.ChatCompletionCreateParamsNonStreaming["tools"]>
 
 /**

@@ -4,27 +4,15 @@
  * failure's parts, and aborting either on Abort.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import OpenAI from "openai"
-import { nodeFetch } from "../NodeFetch.ts"
-import type { FromThread, ModelThreadInit, ToolsRef, ToThread, WireTools } from "./ModelThreadProtocol.ts"
+import type OpenAI from "openai"
+import type { FromThread, ToolsRef, ToThread, WireTools } from "./ModelThreadProtocol.ts"
 import { sendFailure } from "./ModelThreadProtocol.ts"
+import type { SdkOptions } from "./Sdk.ts"
+import { makeSdk } from "./Sdk.ts"
 
 const port = parentPort
 if (port === null) throw new Error("ModelThreadWorker runs on a worker thread")
-const init = workerData as ModelThreadInit
-
-const sdk = new OpenAI({
-  apiKey: init.apiKey,
-  baseURL: init.baseURL,
-  organization: null,
-  project: null,
-  adminAPIKey: null,
-  webhookSecret: null,
-  maxRetries: 0,
-  timeout: init.timeoutMs,
-  logLevel: "off",
-  fetch: nodeFetch
-})
+const sdk = makeSdk(workerData as SdkOptions)
 
 const running = new Map<number, AbortController>()
 const toolLists = new Map<number, WireTools>()

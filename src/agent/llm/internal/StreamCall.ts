@@ -68,7 +68,7 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
           Effect.timeoutFail({ duration: settings.timeout, onTimeout: () => options.timeoutError(model) }),
           Effect.catchAll(fail(model))
         )),
-        // Abort before anything waits on the iterator: a pending read would otherwise hold the finalizer.
+        // Abort before anything waits on the source: a pending read would otherwise hold the finalizer.
         (source) => Effect.sync(() => source.abort())
       )
 

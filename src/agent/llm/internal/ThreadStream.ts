@@ -1,7 +1,7 @@
 /**
  * The event loop's end of a streamed call on the model thread: the thread's Opened / Chunks / Failed messages in,
- * an async iterator of chunks out (what the SDK's own stream gives), so StreamCall reads both alike. The chunks are
- * queued as they arrive; a model's answer is bounded by its token limit.
+ * a ChunkSource out (Transport.ts wraps the SDK's own stream in one too), so StreamCall reads both alike. The
+ * chunks are queued as they arrive, and a read takes all of them; a model's answer is bounded by its token limit.
  */
 import type OpenAI from "openai"
 
