@@ -19,7 +19,7 @@ import { costOf } from "./Pricing.ts"
 import { makeRateLimiter } from "./RateLimiter.ts"
 import { estimatePromptTokens, estimateRequestTokens, estimateTextTokens } from "./Tokens.ts"
 import type { CallOptions, ModelRequest, StreamDelta } from "./Types.ts"
-import { ModelResponse } from "./Types.ts"
+import { makeModelResponse } from "./Types.ts"
 import { streamCall } from "./internal/StreamCall.ts"
 import { parseCompletion, toLlmError, toWireParams, wantsLogprobs } from "./internal/Wire.ts"
 import { makeRouter } from "./internal/Router.ts"
@@ -123,7 +123,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
         const parsed = result.right
         yield* breaker.onSuccess(model)
         yield* limiter.settle(estimate, parsed.usage.totalTokens)
-        return new ModelResponse({
+        return makeModelResponse({
           model: ModelName.make(model),
           content: parsed.content,
           toolCalls: parsed.toolCalls,

@@ -17,7 +17,7 @@ import { costOf } from "../Pricing.ts"
 import type { RateLimiter } from "../RateLimiter.ts"
 import { estimateRequestTokens } from "../Tokens.ts"
 import type { CallOptions, ModelRequest, StreamDelta } from "../Types.ts"
-import { ModelResponse } from "../Types.ts"
+import { makeModelResponse } from "../Types.ts"
 import type { Route } from "./Router.ts"
 import { makeRouter } from "./Router.ts"
 import { absorb, assemble, makeAttempt, makeLedger } from "./StreamAssembler.ts"
@@ -112,7 +112,7 @@ export const streamCall = (options: StreamCallOptions): Stream.Stream<StreamDelt
           const assembled = assemble(ledger, state, options.estimateUsage)
           yield* limiter.settle(estimate, assembled.usage.totalTokens)
           const finishedAt = yield* Clock.currentTimeMillis
-          const response = new ModelResponse({
+          const response = makeModelResponse({
             model: ModelName.make(model),
             content: assembled.content,
             toolCalls: assembled.toolCalls,
