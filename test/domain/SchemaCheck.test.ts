@@ -1,8 +1,10 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Arbitrary, FastCheck as fc, Schema, SchemaAST } from "effect"
+import { Arbitrary, Either, FastCheck as fc, Schema, SchemaAST } from "effect"
 import { compileCheck, Invalid } from "../../src/domain/SchemaCheck.ts"
 import { makeModelResponse, ModelResponse } from "../../src/agent/llm/Types.ts"
 import { TauEvent } from "../../src/events/TauEvent.ts"
+import { ChatCompletionRequest } from "../../src/http/openai/ChatWire.ts"
+import { ResponsesRequest } from "../../src/http/openai/ResponsesApi.ts"
 
 const throws = (f: () => unknown) => {
   try {
@@ -117,4 +119,29 @@ describe("SchemaCheck", () => {
     expect(compileCheck(Schema.Union(Schema.Struct({ a: Schema.String }), Schema.Null, Schema.Literal("x")).ast))
       .toBeDefined()
   })
+})
+
+describe("SchemaCheck on request bodies", () => {
+  it.each([["chat completions", ChatCompletionRequest], ["responses", ResponsesRequest]] as const)(
+    "%s: the compiled check accepts exactly what Schema decodes, with the same result",
+    (_name, schema) => {
+      const check = compileCheck(schema.ast)
+      assert.isDefined(check)
+      const decode = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, { onExcessProperty: "ignore" })
+      let refused = 0
+      fc.assert(
+        fc.property(Arbitrary.make(schema as Schema.Schema<unknown, unknown>), mutate, (body, change) => {
+          const json = JSON.parse(JSON.stringify(change(body as Record<string, unknown>))) as unknown
+          const decoded = decode(json)
+          const checked = check!(json)
+          if (Either.isLeft(decoded)) {
+            refused++
+            assert.strictEqual(checked, Invalid)
+          } else expect(checked).toStrictEqual(decoded.right)
+        }),
+        { numRuns: 500 }
+      )
+      assert.isAbove(refused, 50)
+    }
+  )
 })

@@ -4,6 +4,7 @@
  */
 import { HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
+import { compileCheck, Invalid } from "../../domain/SchemaCheck.ts"
 import { readChunkedBody } from "../ChunkedBody.ts"
 import type { OpenAiFailure } from "./SendErrors.ts"
 import { failureOfParseError, invalidRequest } from "./SendErrors.ts"
@@ -27,9 +28,19 @@ const bodyText = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<s
         )
       ))
 
-/** Decodes the request's JSON body with `schema` (excess properties are ignored, as OpenAI does). */
+/**
+ * Decodes the request's JSON body with `schema` (excess properties are ignored, as OpenAI does). A schema without
+ * transformations is checked by its compiled check (src/domain/SchemaCheck.ts); Schema decodes what it refuses,
+ * to name the failing field.
+ */
 export const decodeJsonBody = <A, I>(schema: Schema.Schema<A, I>) => {
-  const decode = Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })
+  const slow = Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })
+  const check = compileCheck(schema.ast)
+  const decode = check === undefined ? slow : (json: unknown) => {
+    const checked = check(json)
+    // A compiled check passes only values of the schema's type (which, without transformations, is its encoding).
+    return checked === Invalid ? slow(json) : Effect.succeed(checked as A)
+  }
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     bodyText(request).pipe(
       Effect.flatMap((text) =>

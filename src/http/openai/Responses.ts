@@ -33,8 +33,10 @@ const firstVersion = (progress: Chunk.Chunk<SessionProgress>): number | undefine
 
 const fail = (failure: OpenAiFailure) => Effect.fail(failure)
 
+const decodeBody = decodeJsonBody(ResponsesRequest)
+
 export const handleResponses = (heartbeat: Duration.Duration) => Effect.gen(function*() {
-  const body = yield* decodeJsonBody(ResponsesRequest)
+  const body = yield* decodeBody
   const message = messageOf(body)
   if (typeof message !== "string") return yield* fail(message)
   const sessions = yield* Sessions
