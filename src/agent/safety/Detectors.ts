@@ -26,6 +26,30 @@ export interface RegexDetectorOptions {
   readonly accept?: (value: string, match: RegExpExecArray) => boolean
 }
 
+/**
+ * The matches of a global pattern, as `text.matchAll(pattern)` gives them, found with `exec` on the pattern itself:
+ * matchAll copies the pattern on every call, which cost several times more than matching a short text (every rule
+ * runs on every inspected text).
+ */
+export const matchesOf = (pattern: RegExp, text: string): Array<RegExpExecArray> => {
+  const found: Array<RegExpExecArray> = []
+  pattern.lastIndex = 0
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    found.push(match)
+    if (match[0].length === 0) pattern.lastIndex = afterEmptyMatch(text, pattern)
+  }
+  pattern.lastIndex = 0
+  return found
+}
+
+/** Where matching goes on after an empty match (ECMAScript's AdvanceStringIndex). */
+const afterEmptyMatch = (text: string, pattern: RegExp): number => {
+  const at = pattern.lastIndex
+  const unicode = /[uv]/.test(pattern.flags)
+  const code = text.charCodeAt(at)
+  return unicode && code >= 0xd800 && code <= 0xdbff && at + 1 < text.length ? at + 2 : at + 1
+}
+
 export const regexDetector = (pattern: RegExp, options: RegexDetectorOptions = {}): Detector => {
   if (!pattern.global) throw new Error(`detector pattern must be global: ${pattern.source}`)
   if (options.group !== undefined && !pattern.hasIndices) {
@@ -33,7 +57,7 @@ export const regexDetector = (pattern: RegExp, options: RegexDetectorOptions = {
   }
   return (text) => {
     const spans: Array<Span> = []
-    for (const match of text.matchAll(pattern)) {
+    for (const match of matchesOf(pattern, text)) {
       let start = match.index
       let end = start + match[0].length
       let value = match[0]

@@ -3,7 +3,7 @@
  * and instructions wrapped in base64. Phrase windows are bounded (`{0,60}`), which keeps every scan linear.
  */
 import { Either, Encoding } from "effect"
-import { type Detector, regexDetector, type Span } from "../Detectors.ts"
+import { type Detector, matchesOf, regexDetector, type Span } from "../Detectors.ts"
 
 const IGNORE = String.raw`\b(?:ignore|disregard|forget|override|bypass|neglect|i[\W_]{1,3}g[\W_]{1,3}n[\W_]{1,3}o[\W_]{1,3}r[\W_]{1,3}e)\b`
 const PRIOR = String.raw`\b(?:previous|prior|above|earlier|preceding|initial|original|system|developer|all|your)\b`
@@ -66,7 +66,7 @@ const printableRatio = (s: string): number => {
 export const encodedInstructions: Detector = (text) => {
   const spans: Array<Span> = []
   let examined = 0
-  for (const match of text.matchAll(BASE64_RUN)) {
+  for (const match of matchesOf(BASE64_RUN, text)) {
     if (examined++ >= MAX_DECODED_CANDIDATES) break
     if (match[0].length > MAX_CANDIDATE_LENGTH) continue
     const decoded = Encoding.decodeBase64String(match[0])

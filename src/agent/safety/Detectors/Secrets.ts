@@ -3,7 +3,7 @@
  *
  * `(?<![A-Za-z0-9])` before a prefix keeps "task-…" from looking like "sk-…" and keeps scans linear.
  */
-import { characterClasses, type Detector, entropy, looksGenerated, regexDetector, type Span } from "../Detectors.ts"
+import { characterClasses, type Detector, entropy, looksGenerated, matchesOf, regexDetector, type Span } from "../Detectors.ts"
 
 const NB = "(?<![A-Za-z0-9])"
 
@@ -84,7 +84,7 @@ export const privateKey: Detector = (text) => {
   // Cached positions of the next END/BEGIN line keep many unterminated BEGIN lines linear.
   let nextEnd = -2
   let nextBegin = -2
-  for (const begin of text.matchAll(BEGIN)) {
+  for (const begin of matchesOf(BEGIN, text)) {
     const start = begin.index
     if (spans.length > 0 && start < spans[spans.length - 1]!.end) continue
     let pos = start + begin[0].length
@@ -129,7 +129,7 @@ const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()[\]]/
  */
 export const genericSecretAssignment: Detector = (text) => {
   const spans: Array<Span> = []
-  for (const match of text.matchAll(GENERIC)) {
+  for (const match of matchesOf(GENERIC, text)) {
     for (const group of ["dq", "sq", "bare"] as const) {
       const value = match.groups?.[group]
       const range = match.indices?.groups?.[group]
