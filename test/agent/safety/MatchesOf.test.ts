@@ -10,7 +10,7 @@ const patterns = [
   /a*/g,
   /(?:)/gu,
   /\p{L}*/gu,
-  /x|/gv,
+  new RegExp("x|", "gv"),
   /(?<word>[a-z]+)=(?<value>\d+)/gd,
   /sk-[A-Za-z0-9]{4,}/g,
   /^/gm
