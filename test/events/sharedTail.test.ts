@@ -66,6 +66,20 @@ describe("shared live tail (SQLite)", () => {
       expect(rows.map(decode)).toEqual(stored.map(decode))
     })))
 
+  it.live("a shared row reads as a stored one: its data (parsed when first read) survives a spread and JSON", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })
+      const live = yield* collect(log.subscribeRaw(1), 3)
+      yield* Effect.sleep(Duration.millis(20))
+      yield* log.append(streamOf("s"), "any", [sampleSessionStarted(), sampleEvent(1), sampleEvent(2)])
+      const rows = yield* Fiber.join(live).pipe(Effect.timeout("10 seconds"))
+      const stored = yield* log.readAllRaw(1, 10)
+      expect(rows.map((row) => ({ ...row }))).toEqual(stored.map((row) => ({ ...row })))
+      expect(rows.map((row) => JSON.stringify(row))).toEqual(stored.map((row) => JSON.stringify(row)))
+      // Read twice: the same parsed value.
+      expect(rows[1]!.data).toBe(rows[1]!.data)
+    })))
+
   it.live("a subscriber too slow for the shared tail catches up from storage without skips or repeats", () =>
     Effect.scoped(Effect.gen(function*() {
       const log = yield* openLog(yield* tempSqliteFile, { reads: 0 })

@@ -23,9 +23,19 @@ export const proxyPromptName = PromptName.make("proxy")
 /** The client's agent decides when to stop; Tau imposes no turn limit on a proxy session. */
 export const proxyMaxTurns = 1_000_000
 
+/** Prompt versions of the system prompts seen last: a client's agent sends the same one with every request. */
+const versions = new Map<string, PromptVersionId>()
+const KEPT_VERSIONS = 256
+
 /** Proxy sessions are grouped by the client's system prompt: its hash is the prompt version. */
-export const promptVersionOf = (systemPrompt: string): PromptVersionId =>
-  PromptVersionId.make(`proxy-${createHash("sha256").update(systemPrompt).digest("hex").slice(0, 16)}`)
+export const promptVersionOf = (systemPrompt: string): PromptVersionId => {
+  const known = versions.get(systemPrompt)
+  if (known !== undefined) return known
+  const version = PromptVersionId.make(`proxy-${createHash("sha256").update(systemPrompt).digest("hex").slice(0, 16)}`)
+  if (versions.size >= KEPT_VERSIONS) versions.clear()
+  versions.set(systemPrompt, version)
+  return version
+}
 
 export const systemPromptOf = (messages: ReadonlyArray<ChatMessage>): string =>
   messages.flatMap((m) => (m._tag === "system" ? [m.content] : [])).join("\n\n")
