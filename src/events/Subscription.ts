@@ -34,8 +34,8 @@ export const sourceOf = (row: RecordedEvent): TauEvent | undefined => sources.ge
 
 /**
  * A live row whose `data` is parsed when first read. Its subscribers in this process take the event instance it
- * was encoded from (`sourceOf`), so most never read `data`: parsing it for each of them was ~2 % of a proxied
- * request. The getter is an own enumerable property, so a spread or JSON.stringify of the row still has `data`.
+ * was encoded from (`sourceOf`) when there is one, so most never read `data`: parsing it for each row was ~2 % of
+ * a proxied request. The getter is an own enumerable property, so a spread or JSON.stringify of the row still has `data`.
  */
 const liveRecord = (row: EventRow, metadata: RecordedEvent["metadata"]): RecordedEvent => {
   const text = row.data
@@ -65,24 +65,9 @@ export const recordedFromRows = (rows: ReadonlyArray<EventRow>): ReadonlyArray<R
   const out: Array<RecordedEvent> = new Array(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!
-    const metadata = row.metadata === "{}" ? noMetadata : JSON.parse(row.metadata)
-    if (row.source !== undefined) {
-      const recorded = liveRecord(row, metadata)
-      sources.set(recorded, row.source)
-      out[i] = recorded
-      continue
-    }
-    out[i] = {
-      position: row.position as Position,
-      eventId: row.eventId as EventId,
-      streamId: row.streamId as StreamId,
-      streamVersion: row.streamVersion as StreamVersion,
-      type: row.type,
-      schemaVersion: row.schemaVersion,
-      data: JSON.parse(row.data),
-      metadata,
-      recordedAt: row.recordedAt
-    }
+    const recorded = liveRecord(row, row.metadata === "{}" ? noMetadata : JSON.parse(row.metadata))
+    if (row.source !== undefined) sources.set(recorded, row.source)
+    out[i] = recorded
   }
   return out
 }

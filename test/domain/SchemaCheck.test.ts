@@ -5,15 +5,8 @@ import { makeModelResponse, ModelResponse } from "../../src/agent/llm/Types.ts"
 import { TauEvent } from "../../src/events/TauEvent.ts"
 import { ChatCompletionRequest } from "../../src/http/openai/ChatWire.ts"
 import { ResponsesRequest } from "../../src/http/openai/ResponsesApi.ts"
+import { throws } from "../support/Throws.ts"
 
-const throws = (f: () => unknown) => {
-  try {
-    f()
-    return false
-  } catch {
-    return true
-  }
-}
 
 /** Changes that break a value's type somewhere (or nothing), applied to its fields. */
 const mutate = fc.oneof(

@@ -7,6 +7,7 @@ import { streamFor, streamKind } from "../../src/events/Streams.ts"
 import { SafetyViolationDetected, TauEvent } from "../../src/events/TauEvent.ts"
 import { currentSchemaVersion } from "../../src/events/Upcasters.ts"
 import { sampleEvent, sampleSessionStarted } from "../support/Events.ts"
+import { throws } from "../support/Throws.ts"
 
 // JSON has no negative zero: -0 is written as 0, which is the same number (=== equal).
 expect.addEqualityTesters([(a, b) => (typeof a === "number" && typeof b === "number" ? a === b : undefined)])
@@ -55,14 +56,6 @@ describe("event catalogue", () => {
       fc.constant((d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? 7 : v]))),
       fc.constant((d: Record<string, unknown>) => d)
     )
-    const throws = (f: () => unknown) => {
-      try {
-        f()
-        return false
-      } catch {
-        return true
-      }
-    }
     let refused = 0
     fc.assert(
       fc.property(Arbitrary.make(TauEvent), mutate, (event, change) => {
