@@ -51,6 +51,10 @@ export type ProxyBeginError = ProxySessionConflict | SessionAlreadyEnded | Sessi
 /** A model call the log shows as requested and unanswered for longer than this is taken as abandoned. */
 const staleAfterMs = 10 * 60_000
 
+/** The session's last event is a model request younger than `staleAfterMs`: its call is taken to be in flight. */
+const modelCallInFlight = (view: ProxyView, now: number) =>
+  view.state.status === "awaiting_model" && view.lastTag === "ModelRequested" && now - view.lastAt < staleAfterMs
+
 /** Sessions whose view is kept in memory (least recently used ones are dropped, then re-read when needed). */
 const maxViews = 10_000
 
@@ -138,6 +142,12 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
         const view = yield* viewOf(sessionId)
         const { state } = view
         if (view.version === 0 || state.status === "ended" || state.started?.source !== "proxy") continue
+        // A model call of this session is in flight: its response is still to be recorded, so the session is not
+        // idle however long the call takes (abandoning it here made the request's own append a conflict).
+        if (modelCallInFlight(view, now)) {
+          touched.set(sessionId, now)
+          continue
+        }
         const idle = now - view.lastAt
         if (idle < idleMs) {
           touched.set(sessionId, view.lastAt)
@@ -175,9 +185,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
           detail: `this is an agent session (source ${state.started.source}); continue it without tools`
         })
       }
-      if (
-        state.status === "awaiting_model" && view.lastTag === "ModelRequested" && now - view.lastAt < staleAfterMs
-      ) {
+      if (modelCallInFlight(view, now)) {
         return yield* new ProxySessionConflict({ sessionId, reason: "busy", detail: "another request on this session is in progress" })
       }
 

@@ -374,6 +374,27 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
         const events = yield* tagsOf(sessionId)
         assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
+
+  it.scopedLive("a model call slower than the idle timeout keeps its session: the reply is recorded, then the session is abandoned", () =>
+    withGateway(({ client, lb }) =>
+      Effect.gen(function*() {
+        lb.enqueue(Reply.text("slow but done", { delayMs: 900 }))
+        const { data, response } = yield* Effect.promise(() =>
+          client.chat.completions.create({
+            model: "loopback-model",
+            messages: [{ role: "user", content: "take your time" }],
+            tools: [weatherTool]
+          }).withResponse()
+        )
+        assert.strictEqual(data.choices[0]?.message.content, "slow but done")
+        const sessionId = response.headers.get("x-tau-session")! as SessionId
+        const ended = yield* tagsOf(sessionId).pipe(
+          Effect.filterOrFail((events) => events.at(-1)?._tag === "SessionAbandoned"),
+          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
+          Effect.orDie
+        )
+        assert.deepStrictEqual(ended.slice(-4).map((e) => e._tag), ["ModelResponded", "AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+      }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
 })
 
 describe("POST /v1/chat/completions, errors", () => {
