@@ -50,7 +50,10 @@ const compile = (ast: SchemaAST.AST): Check | undefined => {
     }
     case "Union": {
       const members = ast.types.map(compile)
-      if (members.some((m) => m === undefined) || ast.types.filter(copies).length > 1) return undefined
+      // With one copying member, an unknown-typed one could take a value ParseResult would give the other.
+      const copying = ast.types.filter(copies).length
+      const anything = ast.types.some((t) => t._tag === "UnknownKeyword" || t._tag === "AnyKeyword")
+      if (members.some((m) => m === undefined) || copying > 1 || (copying === 1 && anything)) return undefined
       const checks = members as ReadonlyArray<Check>
       return (i) => {
         for (const check of checks) {
@@ -121,7 +124,8 @@ export const compileCheck = (ast: SchemaAST.AST): Check | undefined => compile(a
 /**
  * `new Class(props)` of a Schema class, checked by its compiled check instead of the constructor's validation:
  * made without validation (defaults merged), then checked, and the checked copy becomes the instance (as decoding
- * a class makes it); when the check refuses, the validating constructor runs and throws Schema's error. A class the check cannot compile is always made with validation.
+ * a class makes it); when the check refuses, the validating constructor runs and throws Schema's error. A class
+ * the check cannot compile is always made with validation.
  */
 export const checkedConstructor = <Props, A>(
   Class: (new (props: Props, disableValidation?: boolean) => A) & { readonly ast: SchemaAST.AST }

@@ -109,6 +109,7 @@ describe("SchemaCheck", () => {
     expect(compileCheck(Schema.Record({ key: Schema.SymbolFromSelf, value: Schema.Number }).ast)).toBeUndefined()
     expect(compileCheck(Schema.Union(Schema.Struct({ a: Schema.String }), Schema.Struct({ b: Schema.String })).ast))
       .toBeUndefined()
+    expect(compileCheck(Schema.Union(Schema.Unknown, Schema.Struct({ a: Schema.String })).ast)).toBeUndefined()
     expect(compileCheck(Schema.Union(Schema.Struct({ a: Schema.String }), Schema.Null, Schema.Literal("x")).ast))
       .toBeDefined()
   })
