@@ -122,6 +122,13 @@ const compile = (ast: SchemaAST.AST): Check | undefined => {
 export const compileCheck = (ast: SchemaAST.AST): Check | undefined => compile(ast)
 
 /**
+ * The compiled check of a Schema class's fields: the type side of the struct the class is made from, whose key
+ * order is the one its encoder writes.
+ */
+export const compileClassCheck = (Class: { readonly ast: SchemaAST.AST }): Check | undefined =>
+  Class.ast._tag === "Transformation" ? compile(typeAST(Class.ast.from)) : undefined
+
+/**
  * `new Class(props)` of a Schema class, checked by its compiled check instead of the constructor's validation:
  * made without validation (defaults merged), then checked, and the checked copy becomes the instance (as decoding
  * a class makes it); when the check refuses, the validating constructor runs and throws Schema's error. A class
@@ -130,8 +137,7 @@ export const compileCheck = (ast: SchemaAST.AST): Check | undefined => compile(a
 export const checkedConstructor = <Props, A>(
   Class: (new (props: Props, disableValidation?: boolean) => A) & { readonly ast: SchemaAST.AST }
 ): (props: Props) => A => {
-  const ast = Class.ast
-  const check = ast._tag === "Transformation" ? compile(typeAST(ast.from)) : undefined
+  const check = compileClassCheck(Class)
   if (check === undefined) return (props) => new Class(props)
   const prototype: object = Class.prototype as object
   return (props) => {

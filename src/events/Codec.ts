@@ -2,9 +2,9 @@
  * Turns catalogue events into stored rows and back. Reading applies upcasters first, so an old encoded
  * shape is lifted to the current schema version before it is decoded; writing always uses the current one.
  */
-import { Either, ParseResult, Schema, SchemaAST } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 import type { Position } from "../domain/Ids.ts"
-import { compileCheck, Invalid } from "../domain/SchemaCheck.ts"
+import { compileClassCheck, Invalid } from "../domain/SchemaCheck.ts"
 import { EventDecodeError } from "./Errors.ts"
 import { TauEvent } from "./TauEvent.ts"
 import { currentSchemaVersion, upcast } from "./Upcasters.ts"
@@ -56,8 +56,7 @@ export const decodeEventStrict = (type: string, data: unknown): Either.Either<Ta
 const encoders: ReadonlyMap<string, (event: TauEvent) => unknown> = new Map(
   TauEvent.members.map((member) => {
     const encode = Schema.encodeSync(member as Schema.Schema<TauEvent, unknown>)
-    // The class's own struct (its key order is the encoder's).
-    const check = compileCheck(SchemaAST.typeAST((member.ast as SchemaAST.Transformation).from))
+    const check = compileClassCheck(member)
     if (check === undefined) return [member._tag, encode]
     const Member: abstract new (...args: never) => unknown = member
     return [member._tag, (event: TauEvent) => {

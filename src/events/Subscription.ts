@@ -35,7 +35,7 @@ export const sourceOf = (row: RecordedEvent): TauEvent | undefined => sources.ge
 /**
  * A live row whose `data` is parsed when first read. Its subscribers in this process take the event instance it
  * was encoded from (`sourceOf`) when there is one, so most never read `data`: parsing it for each row was ~2 % of
- * a proxied request. The getter is an own enumerable property, so a spread or JSON.stringify of the row still has `data`.
+ * a proxied request. The getter is an own enumerable property: a spread or JSON.stringify of the row has `data`.
  */
 const liveRecord = (row: EventRow, metadata: RecordedEvent["metadata"]): RecordedEvent => {
   const text = row.data

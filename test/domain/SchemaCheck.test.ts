@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Either, FastCheck as fc, Schema, SchemaAST } from "effect"
-import { compileCheck, Invalid } from "../../src/domain/SchemaCheck.ts"
+import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
+import { compileCheck, compileClassCheck, Invalid } from "../../src/domain/SchemaCheck.ts"
 import { makeModelResponse, ModelResponse } from "../../src/agent/llm/Types.ts"
 import { TauEvent } from "../../src/events/TauEvent.ts"
 import { ChatCompletionRequest } from "../../src/http/openai/ChatWire.ts"
@@ -26,7 +26,7 @@ const mutate = fc.oneof(
 describe("SchemaCheck", () => {
   const members = TauEvent.members.map((member) => ({
     member,
-    check: compileCheck(SchemaAST.typeAST((member.ast as SchemaAST.Transformation).from)),
+    check: compileClassCheck(member),
     encode: Schema.encodeSync(member as unknown as Schema.Schema<TauEvent, unknown>)
   }))
 
