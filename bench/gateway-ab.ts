@@ -26,8 +26,10 @@ const body = JSON.stringify(mode === "proxy"
   ? { model: "bench-model", messages: message, tools: [{ type: "function", function: { name: "noop", description: "does nothing", parameters: { type: "object", properties: {} } } }] }
   : { model: "bench-model", messages: message })
 
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+/** CPU seconds of a process, or with `thread` of one of its threads (the main thread's id is the process's). */
+const cpuSeconds = (pid: number, thread?: number) => {
+  const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`
+  const fields = readFileSync(path, "utf8").split(") ")[1]!.split(" ")
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -54,7 +56,7 @@ const builds = await Promise.all([dirA, dirB].map(async (checkout, i) => {
     await new Promise((r) => setTimeout(r, 100))
   }
   return { name: i === 0 ? "A" : "B", root, server, url, token, agent: new Agent({ keepAlive: true, maxSockets: connections }),
-    rps: [] as Array<number>, cpu: [] as Array<number>, p50: [] as Array<number> }
+    rps: [] as Array<number>, cpu: [] as Array<number>, main: [] as Array<number>, p50: [] as Array<number> }
 }))
 type Build = typeof builds[number]
 
@@ -75,15 +77,17 @@ const post = (build: Build) =>
 
 const burst = async (build: Build, forSeconds: number) => {
   const latencies: Array<number> = []
-  const cpuBefore = cpuSeconds(build.server.pid!)
+  const pid = build.server.pid!
+  const cpuBefore = cpuSeconds(pid)
+  const mainBefore = cpuSeconds(pid, pid)
   const started = performance.now()
   const end = started + forSeconds * 1000
   await Promise.all(Array.from({ length: connections }, async () => {
     while (performance.now() < end) latencies.push(await post(build))
   }))
   const elapsed = (performance.now() - started) / 1000
-  return { rps: latencies.length / elapsed, cpuMs: ((cpuSeconds(build.server.pid!) - cpuBefore) * 1000) / latencies.length,
-    p50: median(latencies) }
+  return { rps: latencies.length / elapsed, cpuMs: ((cpuSeconds(pid) - cpuBefore) * 1000) / latencies.length,
+    mainMs: ((cpuSeconds(pid, pid) - mainBefore) * 1000) / latencies.length, p50: median(latencies) }
 }
 
 try {
@@ -93,12 +97,14 @@ try {
       const measured = await burst(build, seconds)
       build.rps.push(measured.rps)
       build.cpu.push(measured.cpuMs)
+      build.main.push(measured.mainMs)
       build.p50.push(measured.p50)
     }
   }
   for (const build of builds) {
     console.log(`${build.name} ${build.root}: ${mode}, ${connections} connections: median ${median(build.rps).toFixed(0)} req/s ` +
-      `(rounds: ${build.rps.map((x) => x.toFixed(0)).join(" ")}), server CPU ${median(build.cpu).toFixed(2)} ms per request, ` +
+      `(rounds: ${build.rps.map((x) => x.toFixed(0)).join(" ")}), server CPU ${median(build.cpu).toFixed(2)} ms per request ` +
+      `(main thread ${median(build.main).toFixed(3)} ms), ` +
       `p50 ${median(build.p50).toFixed(2)} ms`)
   }
   const [a, b] = builds as [Build, Build]

@@ -7,6 +7,8 @@
  * of several structures, whose choice of member ParseResult makes its own way) give `undefined`: use Schema.
  */
 import { Option, Predicate, SchemaAST } from "effect"
+import type { SchemaClass } from "./Unchecked.ts"
+import { unchecked } from "./Unchecked.ts"
 
 export const Invalid: unique symbol = Symbol.for("tau/SchemaCheck/Invalid")
 export type Check = (input: unknown) => unknown
@@ -134,15 +136,15 @@ export const compileClassCheck = (Class: { readonly ast: SchemaAST.AST }): Check
  * a class makes it); when the check refuses, the validating constructor runs and throws Schema's error. A class
  * the check cannot compile is always made with validation.
  */
-export const checkedConstructor = <Props, A>(
-  Class: (new (props: Props, disableValidation?: boolean) => A) & { readonly ast: SchemaAST.AST }
+export const checkedConstructor = <Props extends object, A>(
+  Class: SchemaClass<Props, A> & { readonly ast: SchemaAST.AST }
 ): (props: Props) => A => {
   const check = compileClassCheck(Class)
   if (check === undefined) return (props) => new Class(props)
   const prototype: object = Class.prototype as object
   return (props) => {
     // Made first for its defaults; the instance holds the checked copy, as the validating constructor's would.
-    const checked = check(new Class(props, true))
+    const checked = check(unchecked(Class, props))
     return checked === Invalid ? new Class(props) : Object.assign(Object.create(prototype) as A & object, checked)
   }
 }

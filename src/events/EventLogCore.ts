@@ -2,7 +2,7 @@
  * The backend-independent event log: group commit, append planning, encoding/decoding and
  * catch-up-then-live subscriptions (Subscription.ts), on top of a LogStorage.
  */
-import { Cause, Chunk, Clock, Deferred, Duration, Effect, Either, Exit, FiberId, PubSub, Stream } from "effect"
+import { Cause, Chunk, Deferred, Duration, Effect, Either, Exit, FiberId, PubSub, Stream } from "effect"
 import type { Scope, Tracer } from "effect"
 import { newEventId } from "../domain/Ids.ts"
 import type { StreamId } from "../domain/Ids.ts"
@@ -193,13 +193,14 @@ export const makeEventLog = (
     // (better-sqlite3) blocks the event loop while it commits, so no caller can enqueue during a commit and
     // batches would otherwise stay tiny; a lone appender never waits. A configured window always lingers.
     let lastBatchSize = 1
+    const clock = yield* Effect.clock
     const gather = Effect.gen(function*() {
       if (lastBatchSize <= 1) return yield* Effect.yieldNow()
       const target = Math.min(lastBatchSize, options.maxBatch) - 1
-      const deadline = (yield* Clock.currentTimeMillis) + ADAPTIVE_WAIT_MS
+      const deadline = clock.unsafeCurrentTimeMillis() + ADAPTIVE_WAIT_MS
       for (let i = 0; i < ADAPTIVE_MAX_YIELDS; i++) {
         yield* Effect.yieldNow()
-        if (queue.length >= target || (yield* Clock.currentTimeMillis) >= deadline) return
+        if (queue.length >= target || clock.unsafeCurrentTimeMillis() >= deadline) return
       }
     })
     const windowed = Duration.toMillis(options.groupCommitWindow) > 0

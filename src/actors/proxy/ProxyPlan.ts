@@ -10,6 +10,7 @@ import type { ChatMessage, ModelResponse } from "../../agent/llm/Types.ts"
 import type { ModelName, SessionId, ToolName } from "../../domain/Ids.ts"
 import { PromptName, PromptVersionId } from "../../domain/Ids.ts"
 import type { ModelRequestParams } from "../../domain/ModelCall.ts"
+import { unchecked } from "../../domain/Unchecked.ts"
 import { ModelRequested, SessionStarted, ToolCallRequested } from "../../events/TauEvent.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
 import type { AttemptRecord, Inspection, ToolOutcome } from "../session/Commands.ts"
@@ -86,7 +87,7 @@ export const proxyStarted = (input: {
   readonly systemPrompt: string
   readonly userId?: string | undefined
 }): SessionStarted =>
-  new SessionStarted({
+  unchecked(SessionStarted, {
     sessionId: input.sessionId,
     model: input.model,
     promptName: proxyPromptName,
@@ -98,7 +99,7 @@ export const proxyStarted = (input: {
     ...(input.userId !== undefined ? { userId: input.userId } : {}),
     systemPrompt: input.systemPrompt,
     mode: "chat"
-  }, true)
+  })
 
 export const modelRequested = (
   state: SessionState,
@@ -109,14 +110,14 @@ export const modelRequested = (
     readonly params: ModelRequestParams
   }
 ): ModelRequested =>
-  new ModelRequested({
+  unchecked(ModelRequested, {
     sessionId: state.sessionId,
     turn: state.turn + 1,
     model: input.model,
     messageCount: input.messageCount,
     toolsOffered: input.toolsOffered,
     params: input.params
-  }, true)
+  })
 
 /** The client's results for the pending calls; the replan hint is the agent loop's and has no place here. */
 export const toolResultEvents = (
@@ -142,5 +143,5 @@ export const responseEvents = (
   Either.map(
     recordModelResponse(state, SessionCommand.RecordModelResponse(input)),
     (events) =>
-      events.map((e) => (e._tag === "ToolCallRequested" ? new ToolCallRequested({ ...e, executor: "client" }, true) : e))
+      events.map((e) => (e._tag === "ToolCallRequested" ? unchecked(ToolCallRequested, { ...e, executor: "client" }) : e))
   )

@@ -15,6 +15,7 @@ import type { ChatMessage, ModelRequest, ToolChoice, ToolSpec } from "../../agen
 import { Safety } from "../../agent/safety/Safety.ts"
 import type { SessionId } from "../../domain/Ids.ts"
 import { ModelName, newEventId, StreamVersion } from "../../domain/Ids.ts"
+import { unchecked } from "../../domain/Unchecked.ts"
 import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
 import { SessionAbandoned, type SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
@@ -153,7 +154,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
           touched.set(sessionId, view.lastAt)
           continue
         }
-        yield* append(sessionId, view, [new SessionAbandoned({ sessionId, idleMs: Math.round(idle), turns: state.turn }, true)]).pipe(
+        yield* append(sessionId, view, [unchecked(SessionAbandoned, { sessionId, idleMs: Math.round(idle), turns: state.turn })]).pipe(
           Effect.catchTag("ProxySessionConflict", () => Effect.void)
         )
       }
@@ -236,7 +237,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
           break
         }
         shown.set(index, inspected.text)
-        push(new UserMessageReceived({ sessionId, content: inspected.text }, true))
+        push(unchecked(UserMessageReceived, { sessionId, content: inspected.text }))
       }
       const messages = input.messages.map((m, i): ChatMessage => {
         const text = shown.get(i)

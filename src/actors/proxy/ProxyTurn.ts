@@ -12,6 +12,7 @@ import { ModelRequest } from "../../agent/llm/Types.ts"
 import type { Safety } from "../../agent/safety/Safety.ts"
 import type { ModelName, SessionId } from "../../domain/Ids.ts"
 import type { ToolCall, Usage } from "../../domain/ModelCall.ts"
+import { unchecked } from "../../domain/Unchecked.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
 import type { AttemptRecord } from "../session/Commands.ts"
 import { allowed } from "../session/Commands.ts"
@@ -56,13 +57,13 @@ export interface Appended {
 
 /** The request sent to the model (already validated at the edge, so the class's own check is skipped). */
 export const makeRequest = (input: ProxyInput, messages: ReadonlyArray<ChatMessage>, model: string | undefined) =>
-  new ModelRequest({
+  unchecked(ModelRequest, {
     messages,
     tools: input.tools,
     ...(input.toolChoice !== undefined ? { toolChoice: input.toolChoice } : {}),
     ...input.sampling,
     ...(model !== undefined ? { model: model as ModelName } : {})
-  }, true)
+  })
 
 export const makeTurn = (deps: {
   readonly sessionId: SessionId

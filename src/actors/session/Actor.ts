@@ -4,7 +4,7 @@
  * before append — encoded, run through the Safety service's deep redaction, decoded back — so no secret reaches
  * the log whatever field it hides in; the state is folded from exactly what was stored.
  */
-import { Clock, Effect, Either, Fiber, Schema } from "effect"
+import { Effect, Either, Fiber, Schema } from "effect"
 import type { EventId, SessionId } from "../../domain/Ids.ts"
 import { newEventId, StreamVersion } from "../../domain/Ids.ts"
 import type { EventLogService } from "../../events/EventLog.ts"
@@ -61,8 +61,9 @@ export const activate = (input: {
     // writes them is joined before they are read again.
     let state = foldEvents(initialState(sessionId, input.settings), events)
     let version: number = envelopes.at(-1)?.streamVersion ?? 0
-    const now = yield* Clock.currentTimeMillis
-    let lastActivity = envelopes.at(-1)?.recordedAt.getTime() ?? now
+    // Read synchronously where time is needed (after every append, at every mail): one capture, not an Effect each.
+    const clock = yield* Effect.clock
+    let lastActivity = envelopes.at(-1)?.recordedAt.getTime() ?? clock.unsafeCurrentTimeMillis()
     /** Run events of one user message cite the message's event id as their cause. */
     let cause: EventId | undefined = [...envelopes].reverse().find((e) => e.event._tag === "UserMessageReceived")?.eventId
 
@@ -93,7 +94,7 @@ export const activate = (input: {
           Effect.catchTags({ EventIdConflict: (e) => Effect.fail(storage(e)), EventLogError: (e) => Effect.fail(storage(e)) })
         )
         version = result.streamVersion
-        lastActivity = yield* Clock.currentTimeMillis
+        lastActivity = clock.unsafeCurrentTimeMillis()
         cause = causationId
         sealed.forEach((event, i) =>
           emit({
@@ -158,7 +159,7 @@ export const activate = (input: {
       sessionId,
       flush,
       current: () => state,
-      idleMs: Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, now - lastActivity)),
+      idleMs: Effect.sync(() => Math.max(0, clock.unsafeCurrentTimeMillis() - lastActivity)),
       execute
     } satisfies SessionActor
   })

@@ -4,6 +4,7 @@
 import { Either, Option } from "effect"
 import type { ToolCallId } from "../../domain/Ids.ts"
 import { ModelName, SafetyRuleId } from "../../domain/Ids.ts"
+import { unchecked } from "../../domain/Unchecked.ts"
 import { ModelCallFailed, SafetyViolationDetected, TurnCompleted } from "../../events/TauEvent.ts"
 import type { SessionEvent } from "../../events/TauEvent.ts"
 import type { SafetyStage } from "../../events/catalogue/SafetyEvents.ts"
@@ -53,19 +54,19 @@ export const violation = (
   const [first, ...rest] = inspection.rules
   if (inspection.action === "allow" || first === undefined) return []
   return [
-    new SafetyViolationDetected({
+    unchecked(SafetyViolationDetected, {
       sessionId: state.sessionId,
       stage,
       ...where,
       rules: [SafetyRuleId.make(first), ...rest.map((r) => SafetyRuleId.make(r))],
       action: inspection.action,
       matches: Math.max(1, inspection.matches)
-    }, true)
+    })
   ]
 }
 
 export const modelFailed = (state: SessionState, failure: AttemptRecord) =>
-  new ModelCallFailed({
+  unchecked(ModelCallFailed, {
     sessionId: state.sessionId,
     turn: state.turn,
     model: ModelName.make(failure.model.length > 0 ? failure.model : "unknown"),
@@ -76,10 +77,10 @@ export const modelFailed = (state: SessionState, failure: AttemptRecord) =>
     attempt: Math.max(1, failure.attempt),
     ...(failure.retryAfterMs !== undefined ? { retryAfterMs: ms(failure.retryAfterMs) } : {}),
     ...(failure.latencyMs !== undefined ? { latencyMs: ms(failure.latencyMs) } : {})
-  }, true)
+  })
 
 export const turnCompleted = (state: SessionState, tally: SessionState["tally"], durationMs: number, final: boolean) =>
-  new TurnCompleted({
+  unchecked(TurnCompleted, {
     sessionId: state.sessionId,
     turn: state.turn,
     toolCalls: tally.toolCalls,
@@ -89,4 +90,4 @@ export const turnCompleted = (state: SessionState, tally: SessionState["tally"],
     ...(tally.costUsd > 0 ? { costUsd: tally.costUsd } : {}),
     durationMs: ms(durationMs),
     final
-  }, true)
+  })

@@ -3,11 +3,12 @@
  * does not apply. Pure: model, tool and safety results come in as command data (Commands.ts); the runtime
  * appends the events and folds them with `evolve` (State.ts). Result commands are decided in Results.ts.
  *
- * Events are made without their constructor's validation (`new X(fields, true)`, here, in Results.ts and in the
+ * Events are made without their constructor's validation (`unchecked(X, fields)`, here, in Results.ts and in the
  * proxy recorder): every event is sealed — encoded — before append, and encoding checks every field, so an
  * invalid event still never reaches the log; checking twice cost ~10 % of a turn's CPU.
  */
 import { Either, Option } from "effect"
+import { unchecked } from "../../domain/Unchecked.ts"
 import {
   ContextCompacted,
   FeedbackReceived,
@@ -39,7 +40,7 @@ const sendUserMessage = (state: SessionState, command: Extract<SessionCommand, {
     const spec = command.start
     if (spec === undefined) return Either.left(new SessionNotFound({ sessionId: state.sessionId }))
     started.push(
-      new SessionStarted({
+      unchecked(SessionStarted, {
         sessionId: state.sessionId,
         ...(spec.workspace !== undefined ? { workspace: spec.workspace } : {}),
         model: spec.model,
@@ -55,7 +56,7 @@ const sendUserMessage = (state: SessionState, command: Extract<SessionCommand, {
         ...(spec.userId !== undefined ? { userId: spec.userId } : {}),
         systemPrompt: spec.prompt.text,
         mode: spec.mode
-      }, true)
+      })
     )
   } else {
     const closed = requireOpen(state)
@@ -67,7 +68,7 @@ const sendUserMessage = (state: SessionState, command: Extract<SessionCommand, {
   return ok([
     ...started,
     ...safety,
-    new UserMessageReceived({ sessionId: state.sessionId, content: command.inbound.text }, true)
+    unchecked(UserMessageReceived, { sessionId: state.sessionId, content: command.inbound.text })
   ])
 }
 
@@ -77,12 +78,12 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
     const turn = state.turn + 1
     if (budgetExhausted(state.spentUsd, started.budgetUsd)) {
       return ok([
-        new SessionFailed({
+        unchecked(SessionFailed, {
           sessionId: state.sessionId,
           reason: "budget_exhausted",
           message: `budget of $${started.budgetUsd} spent`,
           turns: state.turn
-        }, true)
+        })
       ])
     }
     const plan = planCompaction({
@@ -93,7 +94,7 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
       settings: state.settings.compaction
     })
     const compacted = Option.map(plan, (p) =>
-      new ContextCompacted({
+      unchecked(ContextCompacted, {
         sessionId: state.sessionId,
         turn,
         tokensBefore: p.tokensBefore,
@@ -102,14 +103,14 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
         toTurn: p.toTurn,
         summarizedTurns: p.summarizedTurns,
         summary: p.summary
-      }, true))
+      }))
     const after = Option.match(compacted, {
       onNone: () => state.transcript,
       onSome: (event) => applyCompaction(state.transcript, event)
     })
     return ok([
       ...Option.toArray(compacted),
-      new ModelRequested({
+      unchecked(ModelRequested, {
         sessionId: state.sessionId,
         turn,
         model: started.model,
@@ -117,7 +118,7 @@ const beginTurn = (state: SessionState, command: Extract<SessionCommand, { _tag:
         estimatedPromptTokens: estimateTokens(state.systemPrompt, after, command.toolsTokens),
         toolsOffered: command.toolsOffered,
         params: command.params
-      }, true)
+      })
     ])
   })
 
@@ -141,22 +142,22 @@ export const decide = (command: SessionCommand, state: SessionState): Decision =
     case "Cancel":
       return ending(state, command, () => {
         const inFlight = state.status === "awaiting_model" || state.status === "awaiting_tools"
-        return new SessionCancelled({
+        return unchecked(SessionCancelled, {
           sessionId: state.sessionId,
           by: command.by,
           ...(inFlight ? { turn: state.turn } : {}),
           turns: state.turn
-        }, true)
+        })
       })
     case "End":
       return guard(state, command, ["idle"], () =>
-        ok([new SessionCompleted({ sessionId: state.sessionId, reason: "ended_by_user", turns: state.turn }, true)]))
+        ok([unchecked(SessionCompleted, { sessionId: state.sessionId, reason: "ended_by_user", turns: state.turn })]))
     case "Abandon":
       return ending(state, command, () =>
-        new SessionAbandoned({ sessionId: state.sessionId, idleMs: ms(command.idleMs), turns: state.turn }, true))
+        unchecked(SessionAbandoned, { sessionId: state.sessionId, idleMs: ms(command.idleMs), turns: state.turn }))
     case "Fail":
       return ending(state, command, () =>
-        new SessionFailed({ sessionId: state.sessionId, reason: command.reason, message: command.message, turns: state.turn }, true))
+        unchecked(SessionFailed, { sessionId: state.sessionId, reason: command.reason, message: command.message, turns: state.turn }))
     case "RecordFeedback": {
       if (state.status === "new") return Either.left(new SessionNotFound({ sessionId: state.sessionId }))
       if (command.turn !== undefined && (command.turn < 1 || command.turn > state.turn)) {
@@ -166,13 +167,13 @@ export const decide = (command: SessionCommand, state: SessionState): Decision =
         return invalid(state, command, "rating must be between -1 and 1")
       }
       return ok([
-        new FeedbackReceived({
+        unchecked(FeedbackReceived, {
           sessionId: state.sessionId,
           rating: command.rating,
           ...(command.comment !== undefined ? { comment: command.comment } : {}),
           ...(command.turn !== undefined ? { turn: command.turn } : {}),
           source: command.source
-        }, true)
+        })
       ])
     }
   }

@@ -4,7 +4,7 @@
  * tool calls (up to `maxParallelTools` at once, each validated against its Schema by the registry and its
  * output inspected by the safety stage), then the next model call, until the run replies or ends.
  */
-import { Clock, Effect, Either, Stream } from "effect"
+import { Effect, Either, Stream } from "effect"
 import type { Chunk } from "effect"
 import { resolve } from "node:path"
 import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
@@ -18,6 +18,7 @@ import { failureReasonOf } from "../../agent/tools/Errors.ts"
 import type { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
 import type { ToolCall } from "../../domain/ModelCall.ts"
 import { ToolName } from "../../domain/Ids.ts"
+import { unchecked } from "../../domain/Unchecked.ts"
 import type { SessionActor } from "./Actor.ts"
 import type { AttemptRecord, Inspection, ToolOutcome } from "./Commands.ts"
 import { allowed, SessionCommand } from "./Commands.ts"
@@ -107,19 +108,20 @@ export const runLoop = (
     const { model, safety, settings, tools } = services
     const specs = modelSpecsOf(yield* tools.specs)
     const toolsTokens = estimateToolTokens(specs)
-    let turnStarted = yield* Clock.currentTimeMillis
-    const elapsed = Effect.map(Clock.currentTimeMillis, (now) => now - turnStarted)
+    const clock = yield* Effect.clock
+    let turnStarted = clock.unsafeCurrentTimeMillis()
+    const elapsed = Effect.sync(() => clock.unsafeCurrentTimeMillis() - turnStarted)
 
     const callModel = (state: SessionState) =>
       Effect.gen(function*() {
         const started = state.started!
         // Built from the folded (already validated) transcript and the registry's specs: not validated again,
         // which also keeps `specs` the same array across the run's calls (its token estimate is memoised).
-        const request = new ModelRequest({
+        const request = unchecked(ModelRequest, {
           messages: messagesOf(state.systemPrompt, state.transcript),
           tools: specs,
           model: started.model
-        }, { disableValidation: true })
+        })
         const reported: Array<AttemptRecord> = []
         const options = {
           onAttemptFailed: (failure: AttemptFailure) => Effect.sync(() => void reported.push(attemptOf(failure)))
@@ -234,8 +236,8 @@ export const runLoop = (
       const state = actor.current()
       switch (state.status) {
         case "ready": {
-          turnStarted = yield* Clock.currentTimeMillis
-          const params = model.requestParams(new ModelRequest({ messages: [], tools: specs }, { disableValidation: true }), stream)
+          turnStarted = clock.unsafeCurrentTimeMillis()
+          const params = model.requestParams(unchecked(ModelRequest, { messages: [], tools: specs }), stream)
           // The model is called while its request is being made durable (a model call changes nothing outside):
           // the response is recorded only after the request is, so the log's order is kept.
           yield* actor.execute(

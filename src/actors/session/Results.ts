@@ -2,6 +2,7 @@
  * Decisions on the results the runtime hands back: a model response or failure, a turn's tool results. They
  * end a turn, start the tools, reply, or stop the run (max turns, budget).
  */
+import { unchecked } from "../../domain/Unchecked.ts"
 import {
   AssistantReplied,
   BudgetAlertRaised,
@@ -36,23 +37,23 @@ const reply = (
   }
 ): ReadonlyArray<SessionEvent> => {
   const events: Array<SessionEvent> = [
-    new AssistantReplied({ sessionId: state.sessionId, turn: state.turn, content: input.content, stopReason: input.stopReason }, true),
+    unchecked(AssistantReplied, { sessionId: state.sessionId, turn: state.turn, content: input.content, stopReason: input.stopReason }),
     turnCompleted(state, input.tally, input.durationMs, true)
   ]
   if (state.mode === "task") {
     events.push(
       input.stopReason === "blocked"
-        ? new SessionFailed({
+        ? unchecked(SessionFailed, {
           sessionId: state.sessionId,
           reason: "safety_block",
           message: "the reply was blocked by the safety policy",
           turns: state.turn
-        }, true)
-        : new SessionCompleted({
+        })
+        : unchecked(SessionCompleted, {
           sessionId: state.sessionId,
           reason: input.stopReason === "max_turns" ? "max_turns" : "final_answer",
           turns: state.turn
-        }, true)
+        })
     )
   }
   return events
@@ -66,7 +67,7 @@ export const recordModelResponse = (
     const started = state.started!
     const r = command.response
     const cost = r.costUsd
-    const responded = new ModelResponded({
+    const responded = unchecked(ModelResponded, {
       sessionId: state.sessionId,
       turn: state.turn,
       model: r.model,
@@ -80,7 +81,7 @@ export const recordModelResponse = (
       ...(cost > 0 ? { costUsd: cost } : {}),
       ...(r.responseId !== undefined ? { responseId: r.responseId } : {}),
       attempts: Math.max(1, r.attempts)
-    }, true)
+    })
     const spent = state.spentUsd + cost
     const alerts = crossedThresholds({
       thresholds: state.settings.budgetAlertThresholds,
@@ -88,13 +89,13 @@ export const recordModelResponse = (
       spentUsd: spent,
       budgetUsd: started.budgetUsd
     }).map((threshold) =>
-      new BudgetAlertRaised({
+      unchecked(BudgetAlertRaised, {
         sessionId: state.sessionId,
         turn: state.turn,
         threshold,
         spentUsd: spent,
         budgetUsd: started.budgetUsd!
-      }, true)
+      })
     )
     const tally = {
       ...state.tally,
@@ -112,26 +113,26 @@ export const recordModelResponse = (
           tally,
           durationMs: command.durationMs
         }).filter((e) => e._tag !== "SessionCompleted"),
-        new SessionFailed({
+        unchecked(SessionFailed, {
           sessionId: state.sessionId,
           reason: "budget_exhausted",
           message: `spent $${spent.toFixed(6)} of a $${started.budgetUsd} budget`,
           turns: state.turn
-        }, true)
+        })
       ])
     }
     if (r.toolCalls.length > 0) {
       return ok([
         ...head,
         ...r.toolCalls.map((call) =>
-          new ToolCallRequested({
+          unchecked(ToolCallRequested, {
             sessionId: state.sessionId,
             turn: state.turn,
             toolCallId: call.id,
             name: call.name,
             arguments: call.arguments,
             executor: "server"
-          }, true)
+          })
         )
       ])
     }
@@ -157,12 +158,12 @@ export const recordModelFailure = (
     const failures = reported ? command.failures : [...command.failures, command.error]
     return ok([
       ...failures.map((f) => modelFailed(state, f)),
-      new SessionFailed({
+      unchecked(SessionFailed, {
         sessionId: state.sessionId,
         reason: "model_error",
         message: command.error.message,
         turns: state.turn
-      }, true)
+      })
     ])
   })
 
@@ -186,31 +187,31 @@ export const recordToolResults = (
       }
       if (result._tag === "Failed") {
         failed++
-        events.push(new ToolCallFailed({ ...base, reason: result.reason, message: result.message, durationMs: ms(result.durationMs) }, true))
+        events.push(unchecked(ToolCallFailed, { ...base, reason: result.reason, message: result.message, durationMs: ms(result.durationMs) }))
         continue
       }
       events.push(...violation(state, "tool_output", result.safety, { turn: state.turn, toolCallId: call.id }))
       if (result.safety.action === "block") {
         failed++
         events.push(
-          new ToolCallFailed({
+          unchecked(ToolCallFailed, {
             ...base,
             reason: "policy_denied",
             message: `the tool output was withheld by the safety policy (${result.safety.rules.join(", ")})`,
             durationMs: ms(result.durationMs)
-          }, true)
+          })
         )
         continue
       }
       events.push(
-        new ToolCallCompleted({
+        unchecked(ToolCallCompleted, {
           ...base,
           output: result.safety.text,
           truncated: result.truncated,
           originalBytes: Math.max(0, Math.round(result.originalBytes)),
           durationMs: ms(result.durationMs),
           ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {})
-        }, true)
+        })
       )
     }
     const tally = { ...state.tally, failedToolCalls: state.tally.failedToolCalls + failed }
@@ -228,13 +229,13 @@ export const recordToolResults = (
     }
     if (tally.toolCalls > 0 && tally.failedToolCalls === tally.toolCalls && state.replansUsed < state.settings.maxReplans) {
       events.push(
-        new ReplanHintInjected({
+        unchecked(ReplanHintInjected, {
           sessionId: state.sessionId,
           turn: state.turn,
           hint: replanHint,
           ordinal: state.replansUsed + 1,
           failedToolCalls: tally.failedToolCalls
-        }, true)
+        })
       )
     }
     return ok([...events, turnCompleted(state, tally, command.durationMs, false)])

@@ -4,7 +4,7 @@
  * SDK runs on the model thread (internal/ModelThread.ts) unless TAU_LLM_THREAD=false; everything else here runs
  * on the event loop. Without a configured model the layer still builds and every call fails with ModelNotConfigured.
  */
-import { Clock, Duration, Effect, Either, Option, Redacted, Stream } from "effect"
+import { Duration, Effect, Either, Option, Redacted, Stream } from "effect"
 import type OpenAI from "openai"
 import type { ModelRequestParams, Usage } from "../../domain/ModelCall.ts"
 import { ModelName } from "../../domain/Ids.ts"
@@ -31,6 +31,8 @@ import { makeSdk } from "./internal/Sdk.ts"
 export const makeLanguageModel = (settings: LlmSettings) =>
   Effect.gen(function*() {
     const breaker = yield* makeCircuitBreaker(settings.breaker)
+    // Read synchronously around every attempt: one capture, not an Effect per read.
+    const clock = yield* Effect.clock
     const limiter = yield* makeRateLimiter(settings.rateLimit)
     const connection = settings.connection
     const timeoutMs = Duration.toMillis(settings.timeout)
@@ -64,7 +66,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
       const waiting = via.notReady()
       const attempted = attempt(via, conn, model, request)
       return (waiting === undefined ? attempted : Effect.zipRight(waiting, attempted)).pipe(
-        Effect.catchAll((cause) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(toLlmError(model, cause, now)))),
+        Effect.catchAll((cause) => Effect.fail(toLlmError(model, cause, clock.unsafeCurrentTimeMillis()))),
         Effect.flatMap((completion) => {
           const parsed = parseCompletion(model, completion, estimateUsage(request))
           return parsed instanceof LlmError ? Effect.fail(parsed) : Effect.succeed(parsed)
@@ -98,7 +100,7 @@ export const makeLanguageModel = (settings: LlmSettings) =>
     const complete = Effect.fnUntraced(function*(request: ModelRequest, options: CallOptions = {}) {
       const conn = yield* connection
       const via = yield* Either.mapLeft(transport, (e): LanguageModelError => e)
-      const startedAt = yield* Clock.currentTimeMillis
+      const startedAt = clock.unsafeCurrentTimeMillis()
       const estimate = estimateRequestTokens(request)
       const models = modelsFor(conn, request)
       const router = makeRouter(models, breaker, settings.retry, options)
@@ -110,12 +112,12 @@ export const makeLanguageModel = (settings: LlmSettings) =>
           Effect.tapError(() => breaker.release(model)),
           Effect.onInterrupt(() => breaker.release(model))
         )
-        const attemptStart = yield* Clock.currentTimeMillis
+        const attemptStart = clock.unsafeCurrentTimeMillis()
         const result = yield* callOnce(via, conn, model, request).pipe(
           Effect.onInterrupt(() => breaker.release(model)),
           Effect.either
         )
-        const now = yield* Clock.currentTimeMillis
+        const now = clock.unsafeCurrentTimeMillis()
         if (Either.isLeft(result)) {
           route = yield* router.next(route, result.left, Math.max(0, Math.round(now - attemptStart)))
           continue

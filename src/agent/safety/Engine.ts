@@ -2,6 +2,7 @@
  * The pure core of the Safety service: a policy turned into `inspect`, `redact` and `redactDeep`. No Effect here,
  * so the session actor's decider and tests can use it directly.
  */
+import { unchecked } from "../../domain/Unchecked.ts"
 import { SafetyDecision, type SafetyAction } from "./Decision.ts"
 import { modeRank, type SafetyPolicy, type Stage, stages } from "./Policy.ts"
 import { applyRedactions, type Finding, redactDeep } from "./Redaction.ts"
@@ -90,14 +91,14 @@ export const makeSafetyEngine = (policy: SafetyPolicy, ruleSet: ReadonlyArray<Ru
     }
     const passed = toRedact.length > 0 ? redact(applyRedactions(text, toRedact)) : text
     // Every field comes from the policy and the catalogue above: the constructor need not validate them again.
-    return new SafetyDecision({
+    return unchecked(SafetyDecision, {
       stage,
       action,
       rules: matched.size === 0 ? [] : active.filter((r) => matched.has(r.id)).map((r) => r.id),
       matches: findings.length,
       severity,
       text: passed
-    }, { disableValidation: true })
+    })
   }
 
   return { policy, inspect, redact, redactDeep: (value) => redactDeep(value, redact) }

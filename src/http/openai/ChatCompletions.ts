@@ -5,7 +5,7 @@
  * its id in the `x-tau-session` response header.
  */
 import { HttpLayerRouter, HttpServerRequest } from "@effect/platform"
-import { Clock, Effect, Either, Layer, Schema } from "effect"
+import { Effect, Either, Layer, Schema } from "effect"
 import { ProxyRecorder } from "../../actors/proxy/ProxyRecorder.ts"
 import { Sessions } from "../../actors/session/Sessions.ts"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
@@ -52,6 +52,7 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
     const agent = makeAgentChat(sessions)
     const proxy = makeProxyChat(recorder)
     const configured: ReadonlyArray<string> = model.models
+    const clock = yield* Effect.clock
 
     yield* router.add(
       "POST",
@@ -80,7 +81,7 @@ export const ChatCompletionsRoute = HttpLayerRouter.use((router) =>
           headers,
           head: {
             id: `chatcmpl-${uuidv7()}`,
-            created: Math.floor((yield* Clock.currentTimeMillis) / 1000),
+            created: Math.floor(clock.unsafeCurrentTimeMillis() / 1000),
             model: requested ?? configured[0] ?? body.model
           },
           model: requested
