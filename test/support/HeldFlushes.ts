@@ -7,9 +7,11 @@ import type { FlushFile } from "../../src/events/sqlite/WalSync.ts"
 export const heldFlushes = () => {
   const open: Array<(error: Error | null) => void> = []
   let started = 0
+  let released = false
   const flush: FlushFile = (_fd, done) => {
     started++
-    open.push(done)
+    if (released) done(null)
+    else open.push(done)
   }
   return {
     flush,
@@ -18,6 +20,11 @@ export const heldFlushes = () => {
     /** Flushes begun and not finished. */
     inFlight: () => open.length,
     /** Finishes the oldest open flush, with `error` if given. */
-    finish: (error: Error | null = null) => open.shift()?.(error)
+    finish: (error: Error | null = null) => open.shift()?.(error),
+    /** Finishes every open flush and lets later ones finish at once (so a failed test's layers can close). */
+    release: () => {
+      released = true
+      while (open.length > 0) open.shift()?.(null)
+    }
   }
 }

@@ -4,7 +4,7 @@
  * before append — encoded, run through the Safety service's deep redaction, decoded back — so no secret reaches
  * the log whatever field it hides in; the state is folded from exactly what was stored.
  */
-import { Effect, Either, Fiber, Schema } from "effect"
+import { Effect, Either, Fiber, Runtime, Schema } from "effect"
 import type { EventId, SessionId } from "../../domain/Ids.ts"
 import { newEventId, StreamVersion } from "../../domain/Ids.ts"
 import type { EventLogService } from "../../events/EventLog.ts"
@@ -28,17 +28,24 @@ export interface SessionActor {
   /**
    * Decides `command` on the current state and appends the events; uninterruptible once started. With
    * `defer`, the events are decided and folded into the state but appended with the next `execute` (or `flush`):
-   * a message and its turn's first model request become one append. With `ahead`, the append starts and
-   * `execute` returns without waiting for it to be durable: the next `execute` or `flush` waits for it first
-   * (and fails, with the state the stream's again, if it failed), so the log keeps the order of decisions.
+   * a message and its turn's first model request become one append. With `linger` (milliseconds), they are
+   * deferred so, and if no `execute` or `flush` has taken them within `linger`, their append starts on a fibre of its
+   * own (at once with 0): `execute` returns without waiting for it to be durable, the next `execute` or `flush` waits
+   * for it first (and fails, with the state the stream's again, if it failed), so the log keeps the order of
+   * decisions. A turn's request thus rides with its answer when the model answers within `linger`.
    */
   readonly execute: (
     command: SessionCommand,
     emit: Emit,
-    options?: { readonly defer?: boolean; readonly ahead?: boolean }
+    options?: ExecuteOptions
   ) => Effect.Effect<ReadonlyArray<SessionEvent>, SessionError>
   /** Appends deferred events, if any, after any append still in flight. */
   readonly flush: (emit: Emit) => Effect.Effect<void, SessionError>
+}
+
+export interface ExecuteOptions {
+  readonly defer?: boolean
+  readonly linger?: number
 }
 
 const isSessionEvent = Schema.is(SessionEvent)
@@ -57,7 +64,7 @@ export const activate = (input: {
     const storage = (e: { readonly message: string }) => new SessionStorageError({ sessionId, message: e.message })
     const envelopes = input.fresh === true ? [] : yield* log.readStream(streamId).pipe(Effect.mapError(storage))
     const events = envelopes.map((e) => e.event).filter(isSessionEvent)
-    // Plain cells, not Refs: one fibre at a time runs `execute`/`flush` (the actor's), and an `ahead` append that
+    // Plain cells, not Refs: one fibre at a time runs `execute`/`flush` (the actor's), and a `linger` append that
     // writes them is joined before they are read again.
     let state = foldEvents(initialState(sessionId, input.settings), events)
     let version: number = envelopes.at(-1)?.streamVersion ?? 0
@@ -106,15 +113,38 @@ export const activate = (input: {
         )
       })
 
-    /** An append started with `ahead` and not yet waited for. */
+    /** An append started by `linger` and not yet waited for. */
     let inFlight: Fiber.RuntimeFiber<void, SessionError> | undefined
+    /** The timer that starts a `linger` append, until it fires or an `execute` or `flush` takes the events first. */
+    let lingering: ReturnType<typeof setTimeout> | undefined
     const settled = Effect.suspend(() => {
+      if (lingering !== undefined) {
+        clearTimeout(lingering)
+        lingering = undefined
+      }
       const fiber = inFlight
       inFlight = undefined
       return fiber === undefined ? Effect.void : Fiber.join(fiber)
     })
 
-    const execute = (command: SessionCommand, emit: Emit, options?: { readonly defer?: boolean; readonly ahead?: boolean }) =>
+    /**
+     * A plain timer rather than a sleeping fibre: a fast model answers first, and then the turn costs no fibre and
+     * no extra append. The fibre the timer starts runs in the runtime of the `execute` that deferred the events (its
+     * services, span and log annotations), as a fork would.
+     */
+    const linger = (emit: Emit, ms: number) =>
+      ms <= 0
+        ? Effect.map(Effect.forkDaemon(appendDeferred(emit)), (fiber) => {
+          inFlight = fiber
+        })
+        : Effect.map(Effect.runtime<never>(), (runtime) => {
+          lingering = setTimeout(() => {
+            lingering = undefined
+            inFlight = Runtime.runFork(runtime)(Effect.uninterruptible(appendDeferred(emit)))
+          }, ms)
+        })
+
+    const execute = (command: SessionCommand, emit: Emit, options?: ExecuteOptions) =>
       Effect.gen(function*() {
         yield* settled
         const current = state
@@ -126,14 +156,14 @@ export const activate = (input: {
         const sealed = decision.right.map(seal)
         deferred = [...deferred, ...sealed]
         state = sealed.reduce(evolve, current)
-        if (options?.ahead === true) inFlight = yield* Effect.forkDaemon(appendDeferred(emit))
+        if (options?.linger !== undefined) yield* linger(emit, options.linger)
         else if (options?.defer !== true) yield* appendDeferred(emit)
         return sealed
       }).pipe(Effect.uninterruptible)
 
     /**
      * Appends what was deferred; when that fails nothing was written and the state is the stream's again. Only
-     * run inside `execute` and `flush`, which are uninterruptible (an `ahead` fork inherits that).
+     * run inside `execute` and `flush`, which are uninterruptible, and by `linger`, uninterruptibly.
      */
     const appendDeferred = (emit: Emit): Effect.Effect<void, SessionError> =>
       Effect.suspend(() => {

@@ -4,7 +4,7 @@
  * tool calls (up to `maxParallelTools` at once, each validated against its Schema by the registry and its
  * output inspected by the safety stage), then the next model call, until the run replies or ends.
  */
-import { Effect, Either, Stream } from "effect"
+import { Duration, Effect, Either, Stream } from "effect"
 import type { Chunk } from "effect"
 import { resolve } from "node:path"
 import type { LanguageModel } from "../../agent/llm/LanguageModel.ts"
@@ -238,12 +238,13 @@ export const runLoop = (
         case "ready": {
           turnStarted = clock.unsafeCurrentTimeMillis()
           const params = model.requestParams(unchecked(ModelRequest, { messages: [], tools: specs }), stream)
-          // The model is called while its request is being made durable (a model call changes nothing outside):
-          // the response is recorded only after the request is, so the log's order is kept.
+          // The model is called before its request is durable (a model call changes nothing outside): the request
+          // is appended with the answer if that comes within `turnLinger`, else on its own during the call; the
+          // response is recorded only after the request is, so the log's order is kept.
           yield* actor.execute(
             SessionCommand.BeginTurn({ toolsOffered: specs.map((s) => s.name), toolsTokens, params }),
             emit,
-            { ahead: true }
+            { linger: Duration.toMillis(settings.turnLinger) }
           )
           break
         }

@@ -26,7 +26,15 @@ export interface SessionSettings {
   readonly abandonAfter: Duration.Duration
   /** Stream model replies (text deltas reach `Sessions.send` callers as they arrive). */
   readonly stream: boolean
+  /**
+   * How long a turn's request events (the user message, the model request) wait to be appended with the model's
+   * answer before they are appended on their own, during the call (TAU_SESSION_TURN_LINGER_MS; 0: at once). An
+   * answer within it makes the turn one append instead of two.
+   */
+  readonly turnLinger: Duration.Duration
 }
+
+export const defaultTurnLingerMs = 10
 
 const positiveInt = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -78,7 +86,12 @@ export const SessionConfig: Config.Config<SessionSettings> = Config.all({
   passivateAfter: millis("TAU_SESSION_PASSIVATE_AFTER_MS", Duration.minutes(5)),
   maxActors: positiveInt("TAU_SESSION_MAX_ACTORS", 2_000),
   abandonAfter: millis("TAU_SESSION_IDLE_TIMEOUT_MS", Duration.minutes(30)),
-  stream: Config.boolean("TAU_SESSION_STREAM").pipe(Config.withDefault(true))
+  stream: Config.boolean("TAU_SESSION_STREAM").pipe(Config.withDefault(true)),
+  turnLinger: Config.integer("TAU_SESSION_TURN_LINGER_MS").pipe(
+    Config.validate({ message: "must be an integer >= 0 (milliseconds)", validation: (n) => n >= 0 }),
+    Config.map(Duration.millis),
+    Config.withDefault(Duration.millis(defaultTurnLingerMs))
+  )
 }).pipe(
   Config.map((c): SessionSettings => ({
     decider: {
@@ -92,6 +105,7 @@ export const SessionConfig: Config.Config<SessionSettings> = Config.all({
     passivateAfter: c.passivateAfter,
     maxActors: c.maxActors,
     abandonAfter: c.abandonAfter,
-    stream: c.stream
+    stream: c.stream,
+    turnLinger: c.turnLinger
   }))
 )
