@@ -29,9 +29,11 @@ const MEMO_ENTRIES = 4096
 const detect = (rules: ReadonlyArray<Rule>, text: string): Array<Finding> => {
   const findings: Array<Finding> = []
   for (const rule of rules) {
-    const seen = new Set<string>()
+    // Most texts match nothing: the set of spans seen is made only for a rule that matched.
+    let seen: Set<string> | undefined
     for (const span of rule.detect(text)) {
       const key = `${span.start}:${span.end}`
+      seen ??= new Set<string>()
       if (seen.has(key)) continue
       seen.add(key)
       findings.push({ ruleId: rule.id, start: span.start, end: span.end })
@@ -79,6 +81,7 @@ export const makeSafetyEngine = (policy: SafetyPolicy, ruleSet: ReadonlyArray<Ru
     const findings = detect(active, text)
     let action: SafetyAction = "allow"
     let severity: Severity | null = null
+    if (findings.length === 0) return unchecked(SafetyDecision, { stage, action: "allow", rules: [], matches: 0, severity: null, text })
     const matched = new Set<string>()
     const toRedact: Array<Finding> = []
     for (const finding of findings) {

@@ -57,15 +57,21 @@ const go = (value: unknown, redactString: (s: string) => string): unknown => {
     return out ?? value
   }
   if (value === null || typeof value !== "object" || value instanceof Date) return value
-  const entries = Object.entries(value)
-  let changed = false
-  const redacted = entries.map(([key, v]) => {
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record)
+  // Nothing changes in the common case: entries are copied only from the first key or value that does.
+  let redacted: Array<readonly [string, string, unknown]> | undefined
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const v = record[key]
     const k = redactString(key)
     const w = go(v, redactString)
-    if (k !== key || w !== v) changed = true
-    return [key, k, w] as const
-  })
-  if (!changed) return value
+    if (redacted === undefined && (k !== key || w !== v)) {
+      redacted = keys.slice(0, i).map((same) => [same, same, record[same]] as const)
+    }
+    if (redacted !== undefined) redacted.push([key, k, w])
+  }
+  if (redacted === undefined) return value
   const out: Record<string, unknown> = {}
   for (const [key, redactedKey, v] of redacted) {
     let k = redactedKey
