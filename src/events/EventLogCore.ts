@@ -299,7 +299,11 @@ export const makeEventLog = (
     // N commits; after a batch, the batch's callers resumed together append together again. Uninterruptible
     // up to the choice (`arriving` always counts down); waiting in the queue stays interruptible.
     const submitOrCommit = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
-      windowed ? submit(request) : Effect.uninterruptibleMask((restore) => {
+      windowed ? submit(request) : Effect.suspend(() => nobodyElse() ? commitAlone(request) : submit(request))
+
+    /** `submitOrCommit` for a caller that found nobody else (checked again after its yield). */
+    const commitAlone = (request: AppendRequest): Effect.Effect<AppendResult, AppendError> =>
+      Effect.uninterruptibleMask((restore) => {
         if (!nobodyElse()) return restore(submit(request))
         if (!blocking && lastBatchSize <= 1) return commitDirect(request)
         arriving++

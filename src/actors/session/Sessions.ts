@@ -3,7 +3,7 @@
  * reply), cancel, end, feedback, and replay a session from the log. Each session is served by one actor
  * fibre in this process (Host.ts); a second copy elsewhere never forks the stream (expected versions).
  */
-import { Deferred, Effect, Stream } from "effect"
+import { Deferred, Effect, Either, Exit, FiberId, Stream } from "effect"
 import { LanguageModel } from "../../agent/llm/LanguageModel.ts"
 import { Safety } from "../../agent/safety/Safety.ts"
 import { ToolRegistry } from "../../agent/tools/ToolRegistry.ts"
@@ -94,11 +94,15 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
       req: Request,
       onProgress: (progress: SessionProgress) => void
     ): Effect.Effect<SessionReply, SendError> =>
-      Effect.flatMap(Deferred.make<SessionReply, SendError>(), (finished) => {
+      Effect.suspend(() => {
+        const finished = Deferred.unsafeMake<SessionReply, SendError>(FiberId.none)
         const item: Item = {
           request: req,
           emit: onProgress,
-          done: (result) => Effect.asVoid(Deferred.complete(finished, result))
+          done: (result) =>
+            Effect.sync(() => {
+              Deferred.unsafeDone(finished, Either.isRight(result) ? Exit.succeed(result.right) : Exit.fail(result.left))
+            })
         }
         return Effect.zipRight(host.submit(sessionId, item), Deferred.await(finished))
       })

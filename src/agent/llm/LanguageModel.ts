@@ -107,16 +107,16 @@ export const makeLanguageModel = (settings: LlmSettings) =>
       let route = yield* router.start
       for (;;) {
         const model = route.model
-        yield* limiter.acquire(estimate).pipe(
-          // An admitted half-open trial that never reached the server must not keep the breaker half-open.
-          Effect.tapError(() => breaker.release(model)),
-          Effect.onInterrupt(() => breaker.release(model))
-        )
-        const attemptStart = clock.unsafeCurrentTimeMillis()
-        const result = yield* callOnce(via, conn, model, request).pipe(
-          Effect.onInterrupt(() => breaker.release(model)),
-          Effect.either
-        )
+        let attemptStart = startedAt
+        const call = Effect.suspend(() => {
+          attemptStart = clock.unsafeCurrentTimeMillis()
+          return Effect.either(callOnce(via, conn, model, request))
+        })
+        // An admitted half-open trial that never got an answer (refused by the rate limit, interrupted while waiting
+        // for it or during the call) must not keep the breaker half-open. One interruption handler for both steps.
+        const result = yield* (limiter.enabled
+          ? Effect.zipRight(Effect.tapError(limiter.acquire(estimate), () => breaker.release(model)), call)
+          : call).pipe(Effect.onInterrupt(() => breaker.release(model)))
         const now = clock.unsafeCurrentTimeMillis()
         if (Either.isLeft(result)) {
           route = yield* router.next(route, result.left, Math.max(0, Math.round(now - attemptStart)))

@@ -10,6 +10,8 @@ import type { RateLimitSettings } from "./Config.ts"
 import { RateLimited } from "./Errors.ts"
 
 export interface RateLimiter {
+  /** Some limit is set (both 0: off, and `acquire` always admits at once). */
+  readonly enabled: boolean
   readonly acquire: (estimatedTokens: number) => Effect.Effect<void, RateLimited>
   /** Charges (or refunds) `actualTokens - estimatedTokens` to the tokens bucket. */
   readonly settle: (estimatedTokens: number, actualTokens: number) => Effect.Effect<void>
@@ -60,6 +62,7 @@ export const makeRateLimiter = (settings: RateLimitSettings): Effect.Effect<Rate
       }))
 
     return {
+      enabled: rpm > 0 || tpm > 0,
       acquire: (estimatedTokens) =>
         rpm === 0 && tpm === 0 ? Effect.void : Effect.flatMap(reserve(1, estimatedTokens), (wait) =>
           typeof wait === "number"

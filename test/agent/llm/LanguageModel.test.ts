@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, Stream } from "effect"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, Stream } from "effect"
 import { ToolName } from "../../../src/domain/Ids.ts"
 import { LanguageModel } from "../../../src/agent/llm/LanguageModel.ts"
 import type { LlmError } from "../../../src/agent/llm/Errors.ts"
@@ -148,6 +148,27 @@ describe.each(["true", "false"])("LanguageModel (through the openai SDK against 
       assert.strictEqual(error.status, 504)
       assert.deepStrictEqual(failures.map((f) => [f.attempt, f.retrying]), [[1, true], [2, true], [3, false]])
       assert.strictEqual(lb.chatRequests().length, 3)
+    }))
+
+  it.scopedLive("a half-open trial call that is interrupted releases the breaker: the next call is the new trial", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      lb.enqueue(Reply.error(503), Reply.text("never read", { delayMs: 3_000 }), Reply.text("ok"))
+      yield* Effect.gen(function*() {
+        const model = yield* LanguageModel
+        const first = yield* Effect.exit(model.complete(ask("x")))
+        assert.isTrue(Exit.isFailure(first))
+        yield* Effect.sleep("150 millis")
+        const trial = yield* Effect.fork(model.complete(ask("x")))
+        while (lb.chatRequests().length < 2) yield* Effect.sleep("10 millis")
+        yield* Fiber.interrupt(trial)
+        const next = yield* model.complete(ask("x"))
+        assert.strictEqual(next.content, "ok")
+      }).pipe(Effect.provide(modelLayer(lb, {
+        TAU_LLM_MAX_RETRIES: "0",
+        TAU_LLM_BREAKER_FAILURES: "1",
+        TAU_LLM_BREAKER_COOLDOWN_MS: "100"
+      })))
     }))
 
   it.scopedLive("no retry after 400", () =>
