@@ -34,7 +34,7 @@ export interface SessionSettings {
   readonly turnLinger: Duration.Duration
 }
 
-export const defaultTurnLingerMs = 10
+const defaultTurnLingerMs = 10
 
 const positiveInt = (name: string, fallback: number) =>
   Config.integer(name).pipe(
