@@ -76,7 +76,9 @@ const runChild = (file: string, options: { readonly killAfter?: number; readonly
       if (killAfter !== undefined && lines.length >= killAfter) child.kill("SIGKILL")
     })
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    child.on("exit", (code, signal) => resume(Effect.succeed({ lines, code, signal, stderr })))
+    // "close", not "exit": at exit the child's last lines may still be in the pipe (a reward written and reported
+    // just before the kill would otherwise look unreported).
+    child.on("close", (code, signal) => resume(Effect.succeed({ lines, code, signal, stderr })))
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 

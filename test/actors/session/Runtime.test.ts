@@ -212,7 +212,8 @@ describe("session runtime (SQLite + loopback model)", () => {
       yield* withSessions(lb, file, Effect.gen(function*() {
         const sessions = yield* Sessions
         yield* sessions.ask("1", { sessionId, workspace: ws })
-        yield* eventually(Effect.map(sessions.activeActors, (n) => n === 0), 3_000)
+        // Generous bounds: the conditions come within ~0.2 s, but CI runs many suites at once on two cores.
+        yield* eventually(Effect.map(sessions.activeActors, (n) => n === 0), 10_000)
         const second = yield* sessions.ask("2", { sessionId })
         expect(second.reply).toMatchObject({ content: "two", turn: 2 })
       }), { TAU_SESSION_PASSIVATE_AFTER_MS: "100" })
@@ -223,7 +224,7 @@ describe("session runtime (SQLite + loopback model)", () => {
         yield* sessions.ask("hi", { sessionId: abandonedId, workspace: ws })
         yield* eventually(
           Effect.map(streamOf(abandonedId), (es) => es.at(-1)?.event._tag === "SessionAbandoned"),
-          3_000
+          10_000
         )
         const state = yield* sessions.replay(abandonedId)
         expect(state).toMatchObject({ status: "ended", ending: "SessionAbandoned", turn: 1 })
