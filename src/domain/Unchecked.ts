@@ -44,12 +44,16 @@ const makerOf = <Props, A>(Class: SchemaClass<Props, A>): Maker => {
   }
 }
 
-/** `new Class(props, true)`, without the constructor's per-call copying. */
-export const unchecked = <Props extends object, A>(Class: SchemaClass<Props, A>, props: Props): A => {
+/** The maker of `Class` (made once per class), for a caller that keeps it rather than looking it up per instance. */
+export const uncheckedMaker = <Props extends object, A>(Class: SchemaClass<Props, A>): (props: Props) => A => {
   let make = makers.get(Class)
   if (make === undefined) {
     make = makerOf(Class)
     makers.set(Class, make)
   }
-  return make(props) as A
+  return make as (props: Props) => A
 }
+
+/** `new Class(props, true)`, without the constructor's per-call copying. */
+export const unchecked = <Props extends object, A>(Class: SchemaClass<Props, A>, props: Props): A =>
+  uncheckedMaker(Class)(props)

@@ -5,6 +5,8 @@
 import { Either, ParseResult, Schema } from "effect"
 import type { Position } from "../domain/Ids.ts"
 import { compileClassCheck, Invalid } from "../domain/SchemaCheck.ts"
+import type { SchemaClass } from "../domain/Unchecked.ts"
+import { uncheckedMaker } from "../domain/Unchecked.ts"
 import { EventDecodeError } from "./Errors.ts"
 import { TauEvent } from "./TauEvent.ts"
 import { currentSchemaVersion, upcast } from "./Upcasters.ts"
@@ -23,24 +25,17 @@ type Decoder = (input: unknown) => Either.Either<TauEvent, ParseResult.ParseErro
 
 /**
  * Reads are the hot path (replays, projections, rebuilds decode every event), so each type gets its own
- * decoder: its fields are validated as a struct, then the instance is made from the class prototype. That is
- * what decoding the class does, minus the union dispatch and the constructor's second validation pass — about
- * half the cost. Types whose constructor does more than assign fields would need the full path; the catalogue
- * round-trip tests compare both paths on every member.
+ * decoder: its fields are validated as a struct, then the instance is made without the constructor's second
+ * validation pass (`uncheckedMaker`, which adds the tag). That is what decoding the class does, minus the union
+ * dispatch — about half the cost. Types whose constructor does more than assign fields would need the full path;
+ * the catalogue round-trip tests compare both paths on every member.
  */
 const fastDecoders: ReadonlyMap<string, Decoder> = new Map(
   TauEvent.members.map((member): readonly [string, Decoder] => {
     const { _tag: _ignored, ...fields } = member.fields
     const validate = Schema.decodeUnknownEither(Schema.Struct(fields), { onExcessProperty: "ignore" })
-    const prototype: object = member.prototype
-    const tag = member._tag
-    return [tag, (input) => {
-      const result = validate(input)
-      if (Either.isLeft(result)) return Either.left(result.left)
-      const event: { _tag: string } = Object.assign(Object.create(prototype) as { _tag: string }, result.right)
-      event._tag = tag
-      return Either.right(event as TauEvent)
-    }]
+    const make = uncheckedMaker(member as unknown as SchemaClass<object, TauEvent>)
+    return [member._tag, (input) => Either.map(validate(input), make)]
   })
 )
 

@@ -61,10 +61,11 @@ export const makeRateLimiter = (settings: RateLimitSettings): Effect.Effect<Rate
         tokens: Math.min(tpm, b.tokens + (tpm > 0 ? tokens : 0))
       }))
 
+    const enabled = rpm > 0 || tpm > 0
     return {
-      enabled: rpm > 0 || tpm > 0,
+      enabled,
       acquire: (estimatedTokens) =>
-        rpm === 0 && tpm === 0 ? Effect.void : Effect.flatMap(reserve(1, estimatedTokens), (wait) =>
+        !enabled ? Effect.void : Effect.flatMap(reserve(1, estimatedTokens), (wait) =>
           typeof wait === "number"
             ? wait > 0
               ? Effect.sleep(Duration.millis(Math.ceil(wait))).pipe(Effect.onInterrupt(() => refund(1, estimatedTokens)))
