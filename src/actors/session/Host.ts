@@ -106,6 +106,10 @@ export const makeHost = (services: HostServices): Effect.Effect<{
   Effect.gen(function*() {
     const { settings } = services
     const fibers = yield* FiberMap.make<SessionId>()
+    // Actor fibres start from the host's runtime, not from the request that first reached their session: forked
+    // from that request's fibre, an actor would keep its context (the HTTP request with its headers and body, the
+    // caller, the span) for as long as it stays in memory.
+    const runActor = yield* FiberMap.runtime(fibers)<never>()
     // The map and the `evicting` flags change only inside synchronous blocks (no Effect step in between, so no
     // other fibre runs in the middle): a lock around them cost ~20 Effect operations per use, two uses per message.
     const handles = new Map<SessionId, Handle>()
@@ -336,7 +340,8 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           handles.set(sessionId, handle)
           evictOver()
           const fresh = item.request._tag === "Send" && item.request.fresh === true
-          return Effect.asVoid(FiberMap.run(fibers, sessionId, actorFiber(sessionId, handle, fresh)))
+          runActor(sessionId, actorFiber(sessionId, handle, fresh))
+          return Effect.void
         })
       })
 

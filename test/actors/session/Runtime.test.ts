@@ -1,7 +1,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
+import { Context, Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { Sessions } from "../../../src/actors/session/Sessions.ts"
 import { SessionId } from "../../../src/domain/Ids.ts"
 import { sessionStream } from "../../../src/events/Streams.ts"
@@ -276,6 +278,35 @@ describe("session runtime (SQLite + loopback model)", () => {
         const events = yield* log.readStream(sessionStream(sessionId))
         expect(events.filter((e) => e.event._tag === "SessionStarted")).toHaveLength(1)
       }))
+    }))
+
+  it.scopedLive("an actor kept in memory holds nothing of the request that first reached it (its context, headers, body)", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      setFlagsFromString("--expose-gc")
+      const gc = runInNewContext("gc") as () => void
+      class RequestContext extends Context.Tag("test/RequestContext")<RequestContext, { readonly body: Uint8Array }>() {}
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const sessionId = SessionId.make("keeps-nothing")
+        // Made when the ask runs, so that nothing here holds the request once it has returned.
+        const ask = Effect.suspend(() => {
+          const request = { body: new Uint8Array(1 << 20) }
+          return sessions.ask("hi", { sessionId, workspace: ws }).pipe(
+            Effect.provideService(RequestContext, request),
+            Effect.as(new WeakRef(request))
+          )
+        })
+        const request = yield* ask
+        expect(yield* sessions.activeActors).toBe(1)
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        gc()
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        expect(request.deref()).toBeUndefined()
+        expect(yield* sessions.activeActors).toBe(1)
+      }), { TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
     }))
 
   it.scopedLive("feedback and end through the service", () =>
