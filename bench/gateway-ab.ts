@@ -6,6 +6,8 @@
  * bench/gateway.ts cannot tell from a change.
  * Run: npm run bench:gateway-ab -- <checkout A> <checkout B> [agent|proxy] [connections] [rounds] [seconds]
  *   (a checkout is a directory with node_modules, e.g. `git worktree add /tmp/base <rev>` plus a symlink)
+ * One checkout against itself with different node flags: AB_NODE_FLAGS_A / AB_NODE_FLAGS_B (space-separated), e.g.
+ *   AB_NODE_FLAGS_B=--v8-pool-size=1 npm run bench:gateway-ab -- . .
  */
 import { execFileSync, spawn } from "node:child_process"
 import { Agent, request as httpRequest } from "node:http"
@@ -47,7 +49,8 @@ const builds = await Promise.all([dirA, dirB].map(async (checkout, i) => {
   const { token } = JSON.parse(execFileSync(process.execPath, [tau, "keys", "create", "--scope", "write", "--json"], { env, cwd: root })
     .toString()) as { readonly token: string }
   // As the launcher runs it (its young generation flag), without the launcher in between.
-  const server = spawn(process.execPath, ["--max-semi-space-size=64", tau, "serve"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] })
+  const flags = (process.env[`AB_NODE_FLAGS_${i === 0 ? "A" : "B"}`] ?? "").split(" ").filter((flag) => flag !== "")
+  const server = spawn(process.execPath, ["--max-semi-space-size=64", ...flags, tau, "serve"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] })
   const url = `http://127.0.0.1:${port}`
   for (let tries = 0; ; tries++) {
     if (tries > 300) throw new Error(`${root}: tau serve did not become healthy`)
@@ -55,7 +58,7 @@ const builds = await Promise.all([dirA, dirB].map(async (checkout, i) => {
     if (healthy) break
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { name: i === 0 ? "A" : "B", root, server, url, token, agent: new Agent({ keepAlive: true, maxSockets: connections }),
+  return { name: i === 0 ? "A" : "B", root: [root, ...flags].join(" "), server, url, token, agent: new Agent({ keepAlive: true, maxSockets: connections }),
     rps: [] as Array<number>, cpu: [] as Array<number>, main: [] as Array<number>, p50: [] as Array<number> }
 }))
 type Build = typeof builds[number]
