@@ -6,7 +6,7 @@
  * timeout, and stops for good when another copy of the actor wrote first.
  */
 import { Duration, Effect, Either, Exit, Fiber, FiberMap, Option, Queue } from "effect"
-import type { Scope } from "effect"
+import type { Scope, Tracer } from "effect"
 import type { ModelNotConfigured } from "../../agent/llm/Errors.ts"
 import type { SessionId } from "../../domain/Ids.ts"
 import { timerDelay } from "../../domain/Quantities.ts"
@@ -53,6 +53,8 @@ export interface Item {
   readonly request: Request
   readonly emit: Emit
   readonly done: (result: Either.Either<SessionReply, SendError>) => Effect.Effect<void>
+  /** The span of the caller that submitted it (set by `submit`): the item is served under it. */
+  readonly span?: Tracer.AnySpan | undefined
 }
 
 /** Put in an actor's mailbox to make it passivate (when nothing is queued behind it) to bound the actors in memory. */
@@ -108,7 +110,8 @@ export const makeHost = (services: HostServices): Effect.Effect<{
     const fibers = yield* FiberMap.make<SessionId>()
     // Actor fibres start from the host's runtime, not from the request that first reached their session: forked
     // from that request's fibre, an actor would keep its context (the HTTP request with its headers and body, the
-    // caller, the span) for as long as it stays in memory.
+    // caller) for as long as it stays in memory, and serve every later message under that first request's span.
+    // Each item is served under the span of its own caller instead, so its events carry that request's trace ids.
     const runActor = yield* FiberMap.runtime(fibers)<never>()
     // The map and the `evicting` flags change only inside synchronous blocks (no Effect step in between, so no
     // other fibre runs in the middle): a lock around them cost ~20 Effect operations per use, two uses per message.
@@ -298,7 +301,10 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           }
           const item = mail
           current = item
-          const result = yield* serve(actor, handle, item).pipe(Effect.either)
+          const served = serve(actor, handle, item)
+          const result = yield* (item.span === undefined ? served : Effect.withParentSpan(served, item.span)).pipe(
+            Effect.either
+          )
           current = undefined
           if (Either.isRight(result)) item.emit({ _tag: "Finished", reply: result.right })
           yield* item.done(result)
@@ -318,8 +324,10 @@ export const makeHost = (services: HostServices): Effect.Effect<{
       )
     }
 
-    const submit = (sessionId: SessionId, item: Item): Effect.Effect<void> =>
-      Effect.suspend(() => {
+    const submit = (sessionId: SessionId, submitted: Item): Effect.Effect<void> =>
+      Effect.withFiberRuntime((fiber) => {
+        const span = fiber.currentSpan
+        const item = span === undefined || submitted.span !== undefined ? submitted : { ...submitted, span }
         const existing = handles.get(sessionId)
         if (existing !== undefined) {
           const cancel = item.request._tag === "Cancel" ? item.request.by : undefined

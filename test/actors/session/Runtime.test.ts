@@ -309,6 +309,33 @@ describe("session runtime (SQLite + loopback model)", () => {
       }), { TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
     }))
 
+  it.scopedLive("each message's events carry the trace ids of the request that sent it, not of the one that started the actor", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      lb.enqueue(Reply.text("one"), Reply.text("two"))
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const sessionId = SessionId.make("traced")
+        const askUnder = (name: string, message: string) =>
+          Effect.flatMap(Effect.currentSpan.pipe(Effect.orDie), (span) =>
+            Effect.as(sessions.ask(message, { sessionId, workspace: ws }), span)).pipe(Effect.withSpan(name))
+        const first = yield* askUnder("request 1", "one")
+        const second = yield* askUnder("request 2", "two")
+        expect(first.traceId).not.toBe(second.traceId)
+        const events = yield* streamOf(sessionId)
+        // The second message's events start at its UserMessageReceived.
+        const secondFrom = events.map((e) => e.event._tag).lastIndexOf("UserMessageReceived")
+        expect(secondFrom).toBeGreaterThan(3)
+        events.forEach((e, i) => {
+          const span = i < secondFrom ? first : second
+          expect([e.event._tag, e.metadata.traceId, e.metadata.spanId]).toEqual([e.event._tag, span.traceId, span.spanId])
+        })
+        expect(yield* sessions.activeActors).toBe(1)
+      }), { TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
   it.scopedLive("feedback and end through the service", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
