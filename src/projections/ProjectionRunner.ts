@@ -191,6 +191,10 @@ const make = Effect.gen(function*() {
   /** Projections started live in this process: joining (a fibre in `joins`) or members. */
   const started = new Set<string>()
   const joins = yield* FiberMap.make<string>()
+  // Both run from the runner's own runtime: a rebuild asked over HTTP starts them from its request's fibre, whose
+  // context (the request, the caller, its span) they would otherwise keep for the life of the process.
+  const runJoin = yield* FiberMap.runtime(joins)<never>()
+  const runPipeline = yield* FiberHandle.runtime(pipeline)<never>()
 
   const withLocks = <A, E, R>(locked: ReadonlyArray<Slot>, self: Effect.Effect<A, E, R>) =>
     locked.reduceRight((inner, slot) => slot.lock.withPermits(1)(inner), self)
@@ -222,7 +226,7 @@ const make = Effect.gen(function*() {
           yield* logMoved(slot, outcome.left)
           members.delete(slot)
           yield* Ref.set(slot.state, "catching-up")
-          yield* FiberMap.run(joins, slot.projection.name, joinLoop(slot))
+          yield* Effect.sync(() => runJoin(slot.projection.name, joinLoop(slot)))
         }
         pipelineAt = last
       })
@@ -264,7 +268,7 @@ const make = Effect.gen(function*() {
       yield* group.withPermits(1)(Effect.gen(function*() {
         if (members.size === 0) {
           pipelineAt = yield* SubscriptionRef.get(slot.checkpoint)
-          yield* FiberHandle.run(pipeline, pipelineLoop)
+          yield* Effect.sync(() => runPipeline(pipelineLoop))
         } else {
           yield* fill(slot, pipelineAt)
         }
@@ -287,7 +291,7 @@ const make = Effect.gen(function*() {
     Effect.gen(function*() {
       if (started.has(slot.projection.name)) return
       started.add(slot.projection.name)
-      yield* FiberMap.run(joins, slot.projection.name, joinLoop(slot))
+      yield* Effect.sync(() => runJoin(slot.projection.name, joinLoop(slot)))
     })
 
   const stopSlot = (slot: Slot) =>

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Cause, Deferred, Effect, Exit, Layer, Logger, Random, Ref, Schedule, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Logger, Random, Ref, Schedule, Scope } from "effect"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { newEventId } from "../../src/domain/Ids.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { UserMessageReceived } from "../../src/events/TauEvent.ts"
@@ -87,6 +89,32 @@ const runnerSuite = (backend: Backend) => {
         const after = yield* log.append(stream("session-a"), "any", [sampleEvent(1)])
         yield* within(runner.waitFor(after.positions[0]!))
         assert.strictEqual(yield* totalEventCount, head + 1)
+      }).pipe(Effect.provide(world(database(), [StreamsProjection], { live: true, pageSize: 16 })))
+    }))
+
+  it.scopedLive("the live fibres a rebuild restarts keep nothing of the caller that asked for it", () =>
+    Effect.gen(function*() {
+      const database = yield* backend.fresh
+      setFlagsFromString("--expose-gc")
+      const gc = runInNewContext("gc") as () => void
+      class RequestContext extends Context.Tag("test/RequestContext")<RequestContext, { readonly body: Uint8Array }>() {}
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        const runner = yield* ProjectionRunner
+        yield* appendSome(7, 5)
+        // Made when the rebuild runs, so that nothing here holds the caller's context once it has returned.
+        const rebuild = Effect.suspend(() => {
+          const request = { body: new Uint8Array(1 << 20) }
+          return runner.rebuild("streams").pipe(Effect.provideService(RequestContext, request), Effect.as(new WeakRef(request)))
+        })
+        const request = yield* rebuild
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        gc()
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        assert.isUndefined(request.deref())
+        // And the restarted fibres follow the log.
+        const after = yield* log.append(stream("session-a"), "any", [sampleEvent(2)])
+        yield* within(runner.waitFor(after.positions[0]!))
       }).pipe(Effect.provide(world(database(), [StreamsProjection], { live: true, pageSize: 16 })))
     }))
 
