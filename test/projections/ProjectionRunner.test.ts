@@ -1,8 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Cause, Context, Deferred, Effect, Exit, Layer, Logger, Random, Ref, Schedule, Scope } from "effect"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { newEventId } from "../../src/domain/Ids.ts"
 import { EventLog } from "../../src/events/EventLog.ts"
 import { UserMessageReceived } from "../../src/events/TauEvent.ts"
@@ -11,6 +9,7 @@ import { ProjectionError } from "../../src/projections/Projection.ts"
 import { ProjectionRunner } from "../../src/projections/ProjectionRunner.ts"
 import { StreamsProjection } from "../../src/projections/StreamsProjection.ts"
 import { sampleEvent, sampleSessionId } from "../support/Events.ts"
+import { isCollected } from "../support/Gc.ts"
 import { describePg } from "../support/Pg.ts"
 import {
   foldStreams,
@@ -95,8 +94,6 @@ const runnerSuite = (backend: Backend) => {
   it.scopedLive("the live fibres a rebuild restarts keep nothing of the caller that asked for it", () =>
     Effect.gen(function*() {
       const database = yield* backend.fresh
-      setFlagsFromString("--expose-gc")
-      const gc = runInNewContext("gc") as () => void
       class RequestContext extends Context.Tag("test/RequestContext")<RequestContext, { readonly body: Uint8Array }>() {}
       yield* Effect.gen(function*() {
         const log = yield* EventLog
@@ -108,10 +105,7 @@ const runnerSuite = (backend: Backend) => {
           return runner.rebuild("streams").pipe(Effect.provideService(RequestContext, request), Effect.as(new WeakRef(request)))
         })
         const request = yield* rebuild
-        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
-        gc()
-        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
-        assert.isUndefined(request.deref())
+        assert.isTrue(yield* isCollected(request))
         // And the restarted fibres follow the log.
         const after = yield* log.append(stream("session-a"), "any", [sampleEvent(2)])
         yield* within(runner.waitFor(after.positions[0]!))

@@ -1,7 +1,5 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { Sessions } from "../../../src/actors/session/Sessions.ts"
@@ -17,6 +15,7 @@ import { beginTurn, send, startSpec } from "./fixtures.ts"
 import { Reply, loopbackModel } from "../../support/LoopbackModel.ts"
 import type { LoopbackModel } from "../../support/LoopbackModel.ts"
 import { tempSqliteFile } from "../../support/Sqlite.ts"
+import { isCollected } from "../../support/Gc.ts"
 import { eventually, rawStreamText, sessionsLayer, streamOf, workspace } from "./runtime.ts"
 
 const tagsOf = (events: ReadonlyArray<{ readonly event: { readonly _tag: string } }>) => events.map((e) => e.event._tag)
@@ -285,8 +284,6 @@ describe("session runtime (SQLite + loopback model)", () => {
       const lb = yield* loopbackModel()
       const file = yield* tempSqliteFile
       const ws = yield* workspace
-      setFlagsFromString("--expose-gc")
-      const gc = runInNewContext("gc") as () => void
       class RequestContext extends Context.Tag("test/RequestContext")<RequestContext, { readonly body: Uint8Array }>() {}
       yield* withSessions(lb, file, Effect.gen(function*() {
         const sessions = yield* Sessions
@@ -301,10 +298,7 @@ describe("session runtime (SQLite + loopback model)", () => {
         })
         const request = yield* ask
         expect(yield* sessions.activeActors).toBe(1)
-        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
-        gc()
-        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
-        expect(request.deref()).toBeUndefined()
+        expect(yield* isCollected(request)).toBe(true)
         expect(yield* sessions.activeActors).toBe(1)
       }), { TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
     }))
