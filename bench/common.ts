@@ -3,6 +3,7 @@
  * `name  tau=<rate>  raw=<rate>  ratio=<tau/raw>  target=<t>  ok|MISS`, plus a JSON line per result in
  * bench/results/<bench>.json so docs/performance.md can quote exact figures.
  */
+import { Effect } from "effect"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -51,6 +52,33 @@ export const report = (
       `ratio=${ratio.toFixed(2)}x target>=${target}x ${result.ok ? "ok" : "MISS"}${note ? `  (${note})` : ""}`
   )
   return result
+}
+
+/**
+ * This machine's speed now, for work like a Tau server's main thread: the milliseconds a fixed piece of it takes
+ * (20,000 small Effect programs, objects made and dropped, JSON round trips; the median of 40 timed rounds of
+ * 1,000 after 20 to warm up). The VMs here differ
+ * by up to 2.4x between sittings in CPU per request while a plain node:http server changes much less, so benches
+ * print this beside their figures: a change in it is the machine, not the code.
+ */
+export const calibrationMs = (): number => {
+  const program = (i: number) =>
+    Effect.gen(function*() {
+      const event = yield* Effect.succeed({ _tag: "UserMessageReceived", turn: i, content: `message ${i}`, at: i * 7 })
+      const copy = yield* Effect.sync(() => JSON.parse(JSON.stringify(event)) as typeof event)
+      return yield* Effect.map(Effect.succeed(copy), (c) => c.turn + c.content.length)
+    })
+  const rounds: Array<number> = []
+  for (let round = 0; round < 60; round++) {
+    const started = performance.now()
+    let sum = 0
+    for (let i = 0; i < 1_000; i++) sum += Effect.runSync(program(i))
+    if (sum < 0) throw new Error("unreachable")
+    rounds.push(performance.now() - started)
+  }
+  // The first rounds warm the JIT up; of the rest, the median (a round with a collection in it is slower).
+  const measured = rounds.slice(20).sort((a, b) => a - b)
+  return measured[Math.floor(measured.length / 2)]! * 20
 }
 
 export const writeResults = (bench: string) => {

@@ -9,6 +9,7 @@
  * Agent mode (no tools: a session per request, ~8 events each) and proxy mode (client tools) are both run, and
  * agent mode streamed (`"stream": true`, the answer word by word) at 50 connections, against the model streaming
  * the same answer directly (no target in the issue; printed for comparison).
+ * It also prints the machine's speed before and after (bench/common.ts calibrationMs): these VMs' speed moves a lot.
  * Run: npm run bench:gateway   (or: node --import ./bin/register.mjs bench/gateway.ts [scale])
  */
 import { spawn } from "node:child_process"
@@ -17,7 +18,7 @@ import { Agent, request as httpRequest } from "node:http"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { startLoopbackModel } from "../test/support/LoopbackModel.ts"
-import { report, tempDir, writeResults } from "./common.ts"
+import { calibrationMs, report, tempDir, writeResults } from "./common.ts"
 
 const scale = Number(process.argv[2] ?? "1")
 const SEQUENTIAL = Math.round(400 * scale)
@@ -178,6 +179,7 @@ const waitHealthy = async (url: string, child: ChildProcess) => {
 }
 
 const main = async () => {
+  const calibratedBefore = calibrationMs()
   const lb = await startLoopbackModel({ models: ["bench-model"] })
   const { dir, cleanup } = tempDir("gateway")
   const port = 20000 + Math.floor(Math.random() * 20000)
@@ -245,6 +247,10 @@ const main = async () => {
     )
     report(`agent streamed: throughput at ${CONNECTIONS} connections (req/s vs direct model)`, "req/s", streamed.rps,
       directStreamed.rps, 0, "no target; for comparison")
+    console.log(
+      `machine speed (bench/common.ts calibrationMs, lower is faster): ${calibratedBefore.toFixed(0)} ms before, ` +
+        `${calibrationMs().toFixed(0)} ms after`
+    )
     writeResults("gateway")
   } finally {
     server.kill("SIGTERM")
