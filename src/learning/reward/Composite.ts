@@ -22,7 +22,8 @@ const meanDimensions = ["outcome", "tool_reliability", "efficiency", "latency", 
 /**
  * 1. M = weighted mean of the present dimensions except explicit feedback; safety only ever lowers it:
  *    M = min(M with safety, M without safety).
- * 2. With an explicit rating E: C = M + dominance·|E|·(sign(E) − M) (C = E when nothing else is present).
+ * 2. With an explicit rating E: C = M + dominance·|E|·(sign(E) − M) (C = E when nothing else is present; when
+ *    safety is the only other dimension, C = min(that, E): safety never raises the composite).
  * 3. Clip to [-1, 1]; with a safety block, C = min(C, blockCap).
  * Confidence = coverage · agreement, coverage = W / (W + halfEvidence) with W the summed weights of the present
  * dimensions (explicit included), agreement = 1 − the weighted standard deviation of their scores.
@@ -46,10 +47,17 @@ export const combine = (scores: DimensionScores, blocked: boolean, config: Evalu
     mean = withoutSafety === undefined ? withSafety : Math.min(withoutSafety, withSafety)
   }
   const explicit = scores.explicit_feedback
-  let composite: number
-  if (explicit === undefined) composite = mean ?? 0
-  else if (mean === undefined) composite = explicit
-  else composite = mean + config.explicitFeedback.dominance * Math.abs(explicit) * (Math.sign(explicit) - mean)
+  const blend = (m: number | undefined): number => {
+    if (explicit === undefined) return m ?? 0
+    if (m === undefined) return explicit
+    return m + config.explicitFeedback.dominance * Math.abs(explicit) * (Math.sign(explicit) - m)
+  }
+  let composite = blend(mean)
+  // Safety only ever lowers the composite. Step 1's min is enough when other dimensions are present (the blend
+  // rises with M); with an explicit rating alone, the safety mean would otherwise pull a rating below it up.
+  if (safety !== undefined && withoutSafety === undefined && explicit !== undefined) {
+    composite = Math.min(composite, blend(undefined))
+  }
   composite = clip(composite)
   const capped = blocked && composite > config.safety.blockCap
   if (blocked) composite = Math.min(composite, config.safety.blockCap)

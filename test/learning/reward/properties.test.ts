@@ -59,6 +59,20 @@ describe("reward inference properties", () => {
     )
   })
 
+  it("a thumbs-down alone is not lifted by a safety block (the case the property above found)", () => {
+    for (const value of [-1, -0.9, -0.8333333333350001]) {
+      const events = buildSession({
+        exchanges: [{ message: "", turns: [], reply: undefined, blockedReply: false, safety: [] }],
+        end: undefined,
+        feedback: [{ rating: value, turn: undefined }]
+      })
+      const before = inferSessionReward(events, undefined, config)
+      const after = inferSessionReward(insertAt(events, 0, [blockEvent(undefined, "inbound")]), undefined, config)
+      expect(before.composite).toBeCloseTo(value, 12)
+      expect(after.composite).toBeLessThanOrEqual(before.composite)
+    }
+  })
+
   it("adding a failed tool call never raises tool reliability (session and that turn)", () => {
     fc.assert(
       fc.property(
