@@ -130,12 +130,19 @@ describe("reward actor across a SIGKILL (SQLite)", () => {
       // append, nothing written.
       expect(lastRewards[0]).toEqual({ sessionId: heldRewards.at(-1)!.sessionId, status: "repeat" })
       // Rewards are appended before the checkpoint moves, one trigger at a time: after the arbitrary kill at most
-      // the trigger in flight is repeated.
-      expect(heldRewards.filter((r) => r.status === "repeat").length).toBeLessThanOrEqual(1)
+      // the trigger in flight is repeated, first: one the killed process appended before its checkpoint moved,
+      // reported or not (the kill can land between an append's acknowledgement and its line; seen in CI).
+      const repeatedAfterKill = heldRewards.filter((r) => r.status === "repeat")
+      expect(repeatedAfterKill.length).toBeLessThanOrEqual(1)
+      if (repeatedAfterKill.length === 1) expect(heldRewards[0]!.status).toBe("repeat")
       expect(lastRewards.filter((r) => r.status === "repeat").length).toBe(1)
-      // Between them the processes wrote each ended session's rewards exactly once.
+      // Between them the processes wrote each ended session's rewards once: no session reported written twice, and
+      // every ended one reported (the log below checks exactly one reward per session and turn).
       const written = [...firstRewards, ...heldRewards, ...lastRewards].filter((r) => r.status === "written")
-      expect(written.map((r) => r.sessionId).sort()).toEqual(ended.map((s) => s.id).sort())
+        .map((r) => r.sessionId)
+      expect(new Set(written).size).toBe(written.length)
+      const reported = new Set([...written, ...repeatedAfterKill.map((r) => r.sessionId)])
+      expect([...reported].sort()).toEqual(ended.map((s) => s.id).sort())
 
       expect(yield* integrityCheck(file)).toBe("ok")
       const events = yield* Effect.flatMap(EventLog, collectAll).pipe(Effect.provide(sqliteEventLogLayer(file)))
