@@ -57,9 +57,9 @@ export const report = (
 /**
  * This machine's speed now, for work like a Tau server's main thread: the milliseconds a fixed piece of it takes
  * (20,000 small Effect programs, objects made and dropped, JSON round trips; the median of 40 timed rounds of
- * 1,000 after 20 to warm up). The VMs here differ
- * by up to 2.4x between sittings in CPU per request while a plain node:http server changes much less, so benches
- * print this beside their figures: a change in it is the machine, not the code.
+ * 1,000 after 20 to warm up). The VMs here differ by up to 2.4x between sittings in CPU per request while a plain
+ * node:http server changes much less, so benches print this beside their figures: a change in it is the machine,
+ * not the code.
  */
 export const calibrationMs = (): number => {
   const program = (i: number) =>

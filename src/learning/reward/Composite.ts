@@ -10,8 +10,6 @@ export type DimensionScores = Partial<Record<RewardDimension, number>>
 export interface CompositeResult {
   readonly composite: number
   readonly confidence: number
-  /** Weighted mean of the present dimensions other than explicit feedback (0 when there are none). */
-  readonly mean: number
   readonly coverage: number
   readonly agreement: number
   readonly capped: boolean
@@ -20,10 +18,9 @@ export interface CompositeResult {
 const meanDimensions = ["outcome", "tool_reliability", "efficiency", "latency", "implicit_feedback"] as const
 
 /**
- * 1. M = weighted mean of the present dimensions except explicit feedback; safety only ever lowers it:
- *    M = min(M with safety, M without safety).
- * 2. With an explicit rating E: C = M + dominance·|E|·(sign(E) − M) (C = E when nothing else is present; when
- *    safety is the only other dimension, C = min(that, E): safety never raises the composite).
+ * 1. M = weighted mean of the present dimensions except explicit feedback.
+ * 2. With an explicit rating E: C = M + dominance·|E|·(sign(E) − M) (C = E when nothing else is present; C = 0
+ *    with no dimension at all). Safety only ever lowers the composite: C = min(C with safety in M, C without).
  * 3. Clip to [-1, 1]; with a safety block, C = min(C, blockCap).
  * Confidence = coverage · agreement, coverage = W / (W + halfEvidence) with W the summed weights of the present
  * dimensions (explicit included), agreement = 1 − the weighted standard deviation of their scores.
@@ -39,24 +36,20 @@ export const combine = (scores: DimensionScores, blocked: boolean, config: Evalu
       weight += weights[name]
     }
   }
-  const withoutSafety = weight > 0 ? sum / weight : undefined
-  let mean = withoutSafety
-  const safety = scores.safety
-  if (safety !== undefined && weights.safety > 0) {
-    const withSafety = (sum + weights.safety * safety) / (weight + weights.safety)
-    mean = withoutSafety === undefined ? withSafety : Math.min(withoutSafety, withSafety)
-  }
   const explicit = scores.explicit_feedback
+  /** Step 2 for a mean `m` (undefined: no dimension in it). */
   const blend = (m: number | undefined): number => {
     if (explicit === undefined) return m ?? 0
     if (m === undefined) return explicit
     return m + config.explicitFeedback.dominance * Math.abs(explicit) * (Math.sign(explicit) - m)
   }
-  let composite = blend(mean)
-  // Safety only ever lowers the composite. Step 1's min is enough when other dimensions are present (the blend
-  // rises with M); with an explicit rating alone, the safety mean would otherwise pull a rating below it up.
-  if (safety !== undefined && withoutSafety === undefined && explicit !== undefined) {
-    composite = Math.min(composite, blend(undefined))
+  let composite = blend(weight > 0 ? sum / weight : undefined)
+  // Safety (never positive) only lowers: the lower composite, with it or without. With a mean on both sides that is
+  // the lower mean (the blend rises with M); with a rating alone it keeps a strong thumbs-down from being pulled up
+  // towards the safety mean.
+  const safety = scores.safety
+  if (safety !== undefined && weights.safety > 0) {
+    composite = Math.min(composite, blend((sum + weights.safety * safety) / (weight + weights.safety)))
   }
   composite = clip(composite)
   const capped = blocked && composite > config.safety.blockCap
@@ -82,5 +75,5 @@ export const combine = (scores: DimensionScores, blocked: boolean, config: Evalu
     coverage = evidence / (evidence + config.confidence.halfEvidence)
     agreement = clip(1 - Math.sqrt(variance / evidence), 0, 1)
   }
-  return { composite, confidence: clip(coverage * agreement, 0, 1), mean: mean ?? 0, coverage, agreement, capped }
+  return { composite, confidence: clip(coverage * agreement, 0, 1), coverage, agreement, capped }
 }
