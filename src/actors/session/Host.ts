@@ -107,6 +107,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
 }, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { settings } = services
+    const clock = yield* Effect.clock
     const fibers = yield* FiberMap.make<SessionId>()
     // Actor fibres start from the host's runtime, not from the request that first reached their session: forked
     // from that request's fibre, an actor would keep its context (the HTTP request with its headers and body, the
@@ -244,6 +245,15 @@ export const makeHost = (services: HostServices): Effect.Effect<{
 
     const actorFiber = (sessionId: SessionId, handle: Handle, fresh: boolean): Effect.Effect<void> => {
       let current: Item | undefined
+      /**
+       * Passivates if nothing is queued: checked and removed in one synchronous block (as submit finds and offers in
+       * one), so no mail is left behind. Synchronous.
+       */
+      const passivateIfEmpty = () => {
+        if (Option.getOrElse(handle.queue.unsafeSize(), () => 0) !== 0) return false
+        remove(sessionId, handle)
+        return true
+      }
       /** A fibre that dies or is interrupted still answers its callers, and leaves the map. */
       const abort = (message: string) => {
         const error = new SessionStorageError({ sessionId, message })
@@ -264,31 +274,37 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         }).pipe(Effect.either)
         if (Either.isLeft(activated)) return yield* retire(sessionId, handle, activated.left)
         const actor = activated.right
-        yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
+        /** An attempt to record SessionAbandoned failed: not tried again before this activation passivates. */
+        let abandonFailed = false
+        const tryAbandon = abandonIfIdle(actor).pipe(
+          Effect.catchAll((e) => Effect.zipRight(Effect.sync(() => (abandonFailed = true)), Effect.logWarning("abandon failed", e)))
+        )
+        yield* tryAbandon
+        const passivateAfter = Duration.toMillis(settings.passivateAfter)
+        /** When the actor last finished a message (or activated): it passivates `passivateAfter` later. */
+        let idleSince = clock.unsafeCurrentTimeMillis()
         for (;;) {
           const state = actor.current()
-          const open = state.status !== "new" && state.status !== "ended"
+          const open = state.status !== "new" && state.status !== "ended" && !abandonFailed
+          const untilPassivate = passivateAfter - (clock.unsafeCurrentTimeMillis() - idleSince)
           const untilAbandon = Duration.toMillis(settings.abandonAfter) - (yield* actor.idleMs)
-          const wait = open
-            ? Math.max(1, Math.min(Duration.toMillis(settings.passivateAfter), untilAbandon))
-            : Duration.toMillis(settings.passivateAfter)
+          const wait = Math.max(1, open ? Math.min(untilPassivate, untilAbandon) : untilPassivate)
           // Unref'd: an actor interrupted while waiting (shutdown) leaves a timer that keeps nothing alive; a tick
-          // that lands after other mail only makes the actor check for passivation early.
+          // that lands after other mail is stale, and only re-arms the timer.
           const timer = setTimeout(() => handle.queue.unsafeOffer(idle), timerDelay(wait))
           timer.unref()
           const mail = yield* Queue.take(handle.queue)
           clearTimeout(timer)
           if (!isItem(mail)) {
             if (mail === idle) {
-              yield* abandonIfIdle(actor).pipe(Effect.catchAll((e) => Effect.logWarning("abandon failed", e)))
+              yield* tryAbandon
+              // A tick for the abandonment deadline, or one that came early (node starts a timer from the event
+              // loop's cached time, stale by as much as the loop is busy), only re-arms the timer: passivating on
+              // it left a session that was not yet past the idle timeout unabandoned until its next activation.
+              if (clock.unsafeCurrentTimeMillis() - idleSince < passivateAfter) continue
             }
-            // Passivate only if nothing arrived meanwhile (checked and removed in one synchronous block, as submit
-            // finds and offers in one).
             const stopped = yield* Effect.sync(() => {
-              if (Option.getOrElse(handle.queue.unsafeSize(), () => 0) === 0) {
-                remove(sessionId, handle)
-                return true
-              }
+              if (passivateIfEmpty()) return true
               if (mail === evict) {
                 handle.evicting = false
                 evicting--
@@ -306,6 +322,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
             Effect.either
           )
           current = undefined
+          idleSince = clock.unsafeCurrentTimeMillis()
           if (Either.isRight(result)) item.emit({ _tag: "Finished", reply: result.right })
           yield* item.done(result)
           if (Either.isLeft(result) && result.left._tag === "SessionWriterConflict") {

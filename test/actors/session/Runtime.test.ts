@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
+import { Clock, Context, Effect, Either, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { Sessions } from "../../../src/actors/session/Sessions.ts"
 import { SessionId } from "../../../src/domain/Ids.ts"
 import { sessionStream } from "../../../src/events/Streams.ts"
@@ -230,6 +230,30 @@ describe("session runtime (SQLite + loopback model)", () => {
         const state = yield* sessions.replay(abandonedId)
         expect(state).toMatchObject({ status: "ended", ending: "SessionAbandoned", turn: 1 })
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "150", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
+  it.scopedLive("an idle tick that comes before the idle timeout by the actor's clock neither passivates it nor skips SessionAbandoned", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      lb.enqueue(Reply.text("one"))
+      // The actor's clock runs at 0.8 of the timers' pace, so its timer always fires early by that clock (node's
+      // timers and Date.now also disagree, by up to a millisecond, which made this rare in practice).
+      const origin = Date.now()
+      const now = () => origin + Math.floor((Date.now() - origin) * 0.8)
+      const lagging: Clock.Clock = Object.assign(Object.create(Clock.make()) as Clock.Clock, {
+        unsafeCurrentTimeMillis: now,
+        currentTimeMillis: Effect.sync(now),
+        unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
+        currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n)
+      })
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const sessionId = SessionId.make("early-tick")
+        yield* sessions.ask("hi", { sessionId, workspace: ws })
+        yield* eventually(Effect.map(streamOf(sessionId), (es) => es.at(-1)?.event._tag === "SessionAbandoned"), 10_000)
+      }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" }).pipe(Effect.withClock(lagging))
     }))
 
   it.scopedLive("past TAU_SESSION_MAX_ACTORS the least recently used actors passivate early; nothing is lost", () =>
