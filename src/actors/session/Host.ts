@@ -2,7 +2,8 @@
  * The thin runtime around the decider: one fibre per active session (a FiberMap keyed by session id), each
  * with a Queue mailbox. A fibre activates by folding its stream, takes commands one at a time, runs the
  * agent loop for a message (on a fibre of its own that a Cancel interrupts), passivates after idling — or early, least
- * recently used first, when more than `maxActors` are in memory — records SessionAbandoned past the idle
+ * recently used first, when more than `maxActors` are in memory, or right after the first message of a session made
+ * for it — records SessionAbandoned past the idle
  * timeout, and stops for good when another copy of the actor wrote first.
  */
 import { Duration, Effect, Either, Exit, Fiber, FiberMap, Option, Queue } from "effect"
@@ -245,6 +246,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
 
     const actorFiber = (sessionId: SessionId, handle: Handle, fresh: boolean): Effect.Effect<void> => {
       let current: Item | undefined
+      let oneShot = fresh
       /**
        * Passivates if nothing is queued: checked and removed in one synchronous block (as submit finds and offers in
        * one), so no mail is left behind. Synchronous.
@@ -330,6 +332,13 @@ export const makeHost = (services: HostServices): Effect.Effect<{
               Effect.annotateLogs({ sessionId })
             )
             return yield* retire(sessionId, handle, result.left)
+          }
+          // A session made for this message (no id given) is seldom continued — a chat client that named no session
+          // sends the whole conversation again — so it passivates at once rather than hold a slot of `maxActors`
+          // (and, under load, make an older actor passivate for every new session); a continuation reads its stream.
+          if (oneShot) {
+            oneShot = false
+            if (yield* Effect.sync(passivateIfEmpty)) return
           }
         }
       }).pipe(

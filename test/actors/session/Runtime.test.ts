@@ -256,6 +256,50 @@ describe("session runtime (SQLite + loopback model)", () => {
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300", TAU_SESSION_PASSIVATE_AFTER_MS: "60000" }).pipe(Effect.withClock(lagging))
     }))
 
+  it.scopedLive("a session made for its message passivates as soon as it has replied; its next message continues it from the log", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      lb.enqueue(Reply.text("one"), Reply.text("two"), Reply.text("named"))
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const first = yield* sessions.ask("1", { workspace: ws })
+        // The actor leaves right after answering (not after TAU_SESSION_PASSIVATE_AFTER_MS, a minute here).
+        yield* eventually(Effect.map(sessions.activeActors, (n) => n === 0), 10_000)
+        const second = yield* sessions.ask("2", { sessionId: first.sessionId })
+        expect(second.reply).toMatchObject({ content: "two", turn: 2 })
+        expect(second.turns).toBe(2)
+        // Continued by id, it stays in memory as any named session does.
+        expect(yield* sessions.activeActors).toBe(1)
+        const named = yield* sessions.ask("hi", { sessionId: SessionId.make("named-1"), workspace: ws })
+        expect(named.reply?.content).toBe("named")
+        expect(yield* sessions.activeActors).toBe(2)
+        const events = yield* streamOf(first.sessionId)
+        expect(events.filter((e) => e.event._tag === "SessionStarted")).toHaveLength(1)
+        expect(events.map((e) => e.streamVersion)).toEqual(events.map((_, i) => i + 1))
+      }), { TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
+  it.scopedLive("messages to a new session sent while its first one runs are served by the same actor, in order", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const file = yield* tempSqliteFile
+      const ws = yield* workspace
+      lb.enqueue(Reply.text("one", { delayMs: 300 }), Reply.text("two"))
+      yield* withSessions(lb, file, Effect.gen(function*() {
+        const sessions = yield* Sessions
+        const sessionId = SessionId.make("fresh-then-more")
+        const first = yield* Effect.fork(sessions.ask("1", { sessionId, freshSession: true, workspace: ws }))
+        yield* eventually(Effect.sync(() => lb.chatRequests().length === 1), 10_000)
+        const second = yield* sessions.ask("2", { sessionId })
+        expect((yield* Fiber.join(first)).turns).toBe(1)
+        expect(second).toMatchObject({ turns: 2, reply: { content: "two" } })
+        const events = yield* streamOf(sessionId)
+        expect(events.filter((e) => e.event._tag === "SessionStarted")).toHaveLength(1)
+      }), { TAU_SESSION_PASSIVATE_AFTER_MS: "60000" })
+    }))
+
   it.scopedLive("past TAU_SESSION_MAX_ACTORS the least recently used actors passivate early; nothing is lost", () =>
     Effect.gen(function*() {
       const lb = yield* loopbackModel()
