@@ -48,9 +48,9 @@ const builds = await Promise.all([dirA, dirB].map(async (checkout, i) => {
   const tau = join(root, "bin", "tau.mjs")
   const { token } = JSON.parse(execFileSync(process.execPath, [tau, "keys", "create", "--scope", "write", "--json"], { env, cwd: root })
     .toString()) as { readonly token: string }
-  // As the launcher runs it (its young generation flag), without the launcher in between.
+  // As the launcher runs it (its young generation flag, bin/tau.mjs), without the launcher in between.
   const flags = (process.env[`AB_NODE_FLAGS_${i === 0 ? "A" : "B"}`] ?? "").split(" ").filter((flag) => flag !== "")
-  const server = spawn(process.execPath, ["--max-semi-space-size=64", ...flags, tau, "serve"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] })
+  const server = spawn(process.execPath, ["--max-semi-space-size=128", ...flags, tau, "serve"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] })
   const url = `http://127.0.0.1:${port}`
   for (let tries = 0; ; tries++) {
     if (tries > 300) throw new Error(`${root}: tau serve did not become healthy`)

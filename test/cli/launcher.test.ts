@@ -74,7 +74,7 @@ describe("tau launcher", () => {
       })
       assert.isTrue(outcome.served, `never healthy (launcher exit code ${outcome.exitCode}): ${outcome.stderr}`)
       assert.strictEqual(outcome.children.length, 1, outcome.children.join("\n"))
-      assert.match(outcome.children[0]!, /--max-semi-space-size=64 .*tau\.mjs serve --no-auth --port/)
+      assert.match(outcome.children[0]!, /--max-semi-space-size=128 .*tau\.mjs serve --no-auth --port/)
       assert.isTrue(outcome.stopped, "the server outlived its launcher")
     }), 90_000)
 
