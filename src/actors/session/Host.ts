@@ -1,10 +1,9 @@
 /**
  * The thin runtime around the decider: one fibre per active session (a FiberMap keyed by session id), each
- * with a Queue mailbox. A fibre activates by folding its stream, takes commands one at a time, runs the
- * agent loop for a message (on a fibre of its own that a Cancel interrupts), passivates after idling — or early, least
- * recently used first, when more than `maxActors` are in memory, or right after the first message of a session made
- * for it — records SessionAbandoned past the idle
- * timeout, and stops for good when another copy of the actor wrote first.
+ * with a Queue mailbox. A fibre activates by folding its stream, takes commands one at a time, runs the agent loop
+ * for a message (on a fibre of its own that a Cancel interrupts), passivates after idling — or early: least recently
+ * used first when more than `maxActors` are in memory, or right after the first message of a session made for it —
+ * records SessionAbandoned past the idle timeout, and stops for good when another copy of the actor wrote first.
  */
 import { Duration, Effect, Either, Exit, Fiber, FiberMap, Option, Queue } from "effect"
 import type { Scope, Tracer } from "effect"
@@ -300,9 +299,9 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           if (!isItem(mail)) {
             if (mail === idle) {
               yield* tryAbandon
-              // A tick for the abandonment deadline, or one that came early (node starts a timer from the event
-              // loop's cached time, stale by as much as the loop is busy), only re-arms the timer: passivating on
-              // it left a session that was not yet past the idle timeout unabandoned until its next activation.
+              // A tick for the abandonment deadline, or one that came a moment early by the actor's clock (node's
+              // timers and Date.now disagree by up to a millisecond), only re-arms the timer: passivating on it left
+              // a session not yet past the idle timeout unabandoned until its next activation.
               if (clock.unsafeCurrentTimeMillis() - idleSince < passivateAfter) continue
             }
             const stopped = yield* Effect.sync(() => {
