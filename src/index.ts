@@ -56,6 +56,7 @@ export { SessionFilters, SessionRowStatus, SessionSummary, SessionsQuery } from 
 
 // Sessions (the agent loop as an actor)
 export { Sessions } from "./actors/session/Sessions.ts"
+export { IdleSweepLive } from "./actors/session/IdleSweep.ts"
 export type { Feedback } from "./actors/session/Sessions.ts"
 export type { SendOptions } from "./actors/session/Start.ts"
 export type { SessionProgress, SessionReply } from "./actors/session/Progress.ts"

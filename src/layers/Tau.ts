@@ -6,6 +6,7 @@
  */
 import { Layer } from "effect"
 import { RewardEvaluator } from "../actors/reward/RewardEvaluator.ts"
+import { IdleSweepLive } from "../actors/session/IdleSweep.ts"
 import { Embedder } from "../agent/memory/Embedder.ts"
 import { Memory } from "../agent/memory/Memory.ts"
 import { MemoryProjectionWithEmbedder } from "../agent/memory/MemoryProjectionLayer.ts"
@@ -39,8 +40,11 @@ export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.De
 /** The agent (Sessions and its services) with the Memory service and the memory tools in its registry. */
 const AgentWithMemory = MemoryToolsLive.pipe(Layer.provideMerge(Memory.Default), Layer.provideMerge(AgentLive))
 
+/** The agent with memory and the sweep that abandons idle sessions no actor watches (a long-running process's). */
+const AgentServing = IdleSweepLive.pipe(Layer.provideMerge(AgentWithMemory))
+
 /** TauLive + the query services + the agent with memory. */
-export const TauAgentLive = Layer.mergeAll(AgentWithMemory, QueriesLive).pipe(Layer.provideMerge(TauLive))
+export const TauAgentLive = Layer.mergeAll(AgentServing, QueriesLive).pipe(Layer.provideMerge(TauLive))
 
 /**
  * TauOneShot + the query services + the agent + the live reward actor (it catches up on start and once more on
@@ -60,8 +64,8 @@ export const TauPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
 
 /** TauSqlite + the query services + the agent. */
 export const TauAgentSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
-  Layer.mergeAll(AgentWithMemory, QueriesLive).pipe(Layer.provideMerge(TauSqlite(options)))
+  Layer.mergeAll(AgentServing, QueriesLive).pipe(Layer.provideMerge(TauSqlite(options)))
 
 /** TauPostgres + the query services + the agent. */
 export const TauAgentPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
-  Layer.mergeAll(AgentWithMemory, QueriesLive).pipe(Layer.provideMerge(TauPostgres(options)))
+  Layer.mergeAll(AgentServing, QueriesLive).pipe(Layer.provideMerge(TauPostgres(options)))

@@ -39,6 +39,8 @@ export type Request =
   }
   | { readonly _tag: "Cancel"; readonly by: CancelBy }
   | { readonly _tag: "End" }
+  /** Records SessionAbandoned if the session is open and idle past the timeout (IdleSweep.ts); the actor then passivates. */
+  | { readonly _tag: "AbandonIfIdle" }
   | {
     readonly _tag: "Feedback"
     readonly rating: number
@@ -182,6 +184,9 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           case "End":
             yield* actor.execute(SessionCommand.End(), emit)
             return replyOf(actor.current(), seen)
+          case "AbandonIfIdle":
+            yield* abandonIfIdle(actor, emit)
+            return replyOf(actor.current(), seen)
           case "Feedback":
             yield* actor.execute(
               SessionCommand.RecordFeedback({
@@ -196,13 +201,13 @@ export const makeHost = (services: HostServices): Effect.Effect<{
         }
       })
 
-    const abandonIfIdle = (actor: SessionActor) =>
+    const abandonIfIdle = (actor: SessionActor, emit: Emit = () => {}) =>
       Effect.gen(function*() {
         const state = actor.current()
         if (state.status === "new" || state.status === "ended") return
         const idleMs = yield* actor.idleMs
         if (idleMs < Duration.toMillis(settings.abandonAfter)) return
-        yield* actor.execute(SessionCommand.Abandon({ idleMs }), () => {})
+        yield* actor.execute(SessionCommand.Abandon({ idleMs }), emit)
       })
 
     /** Handles with an `evict` in their mailbox. */
@@ -335,7 +340,8 @@ export const makeHost = (services: HostServices): Effect.Effect<{
           // A session made for this message (no id given) is seldom continued — a chat client that named no session
           // sends the whole conversation again — so it passivates at once rather than hold a slot of `maxActors`
           // (and, under load, make an older actor passivate for every new session); a continuation reads its stream.
-          if (oneShot) {
+          // An actor woken only to check for abandonment has nothing more to do either.
+          if (oneShot || item.request._tag === "AbandonIfIdle") {
             oneShot = false
             if (yield* Effect.sync(passivateIfEmpty)) return
           }

@@ -122,6 +122,11 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
     const end = (sessionId: SessionId) => requestAndWait(sessionId, { _tag: "End" }, ignore)
     const feedback = (sessionId: SessionId, input: Feedback) =>
       requestAndWait(sessionId, { _tag: "Feedback", ...input }, ignore)
+    /**
+     * Records SessionAbandoned if the session is open and has been idle (no event) for TAU_SESSION_IDLE_TIMEOUT_MS,
+     * activating its actor if it is not in memory; the reply says its status after.
+     */
+    const abandonIfIdle = (sessionId: SessionId) => requestAndWait(sessionId, { _tag: "AbandonIfIdle" }, ignore)
 
     /** The session's state folded from the log alone (no actor, no model). */
     const replay = (sessionId: SessionId): Effect.Effect<SessionState, SessionStorageError> =>
@@ -132,7 +137,7 @@ export class Sessions extends Effect.Service<Sessions>()("app/actors/Sessions", 
         Effect.mapError((e) => new SessionStorageError({ sessionId, message: e.message }))
       )
 
-    return { send, ask, cancel, end, feedback, replay, activeActors: host.active } as const
+    return { send, ask, cancel, end, feedback, abandonIfIdle, replay, activeActors: host.active } as const
   }),
   dependencies: [LanguageModel.Default, ToolRegistry.Default, Safety.Default, PromptSource.Default]
 }) {}

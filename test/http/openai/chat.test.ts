@@ -138,6 +138,26 @@ describe("POST /v1/chat/completions, agent mode (no tools)", () => {
         assert.isTrue(raw.text.trimEnd().endsWith("data: [DONE]"))
       })
     ))
+
+  it.scopedLive("a session the client leaves is abandoned once idle past the timeout, then scored by the reward evaluator", () =>
+    withGateway(({ client, lb }) =>
+      Effect.gen(function*() {
+        lb.enqueue(Reply.text("an answer"))
+        const { response } = yield* Effect.promise(() =>
+          client.chat.completions.create({ model: "loopback-model", messages: [{ role: "user", content: "one question" }] })
+            .withResponse()
+        )
+        const sessionId = response.headers.get("x-tau-session")! as SessionId
+        const log = yield* EventLog
+        const rewards = yield* log.readStream(rewardStream(sessionId)).pipe(
+          Effect.filterOrFail((envelopes) => envelopes.length > 0),
+          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
+          Effect.orDie
+        )
+        assert.strictEqual(rewards[0]?.event._tag, "RewardAssigned")
+        const events = yield* tagsOf(sessionId)
+        assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+      }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
 })
 
 describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
