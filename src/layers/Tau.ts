@@ -40,11 +40,14 @@ export const QueriesLive = Layer.mergeAll(StreamsQuery.Default, SessionsQuery.De
 /** The agent (Sessions and its services) with the Memory service and the memory tools in its registry. */
 const AgentWithMemory = MemoryToolsLive.pipe(Layer.provideMerge(Memory.Default), Layer.provideMerge(AgentLive))
 
-/** The agent with memory and the sweep that abandons idle sessions no actor watches (a long-running process's). */
-const AgentServing = IdleSweepLive.pipe(Layer.provideMerge(AgentWithMemory))
+/**
+ * The agent with memory, the query services, and the sweep that abandons the idle sessions no actor watches (what a
+ * long-running process adds).
+ */
+const AgentServing = IdleSweepLive.pipe(Layer.provideMerge(Layer.mergeAll(AgentWithMemory, QueriesLive)))
 
 /** TauLive + the query services + the agent with memory. */
-export const TauAgentLive = Layer.mergeAll(AgentServing, QueriesLive).pipe(Layer.provideMerge(TauLive))
+export const TauAgentLive = AgentServing.pipe(Layer.provideMerge(TauLive))
 
 /**
  * TauOneShot + the query services + the agent + the live reward actor (it catches up on start and once more on
@@ -64,8 +67,8 @@ export const TauPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
 
 /** TauSqlite + the query services + the agent. */
 export const TauAgentSqlite = (options: Parameters<typeof Database.sqlite>[0]) =>
-  Layer.mergeAll(AgentServing, QueriesLive).pipe(Layer.provideMerge(TauSqlite(options)))
+  AgentServing.pipe(Layer.provideMerge(TauSqlite(options)))
 
 /** TauPostgres + the query services + the agent. */
 export const TauAgentPostgres = (options: Parameters<typeof Database.postgres>[0]) =>
-  Layer.mergeAll(AgentServing, QueriesLive).pipe(Layer.provideMerge(TauPostgres(options)))
+  AgentServing.pipe(Layer.provideMerge(TauPostgres(options)))

@@ -1,6 +1,6 @@
 /**
- * Read side of the `sessions` projection: list sessions (newest first; by status, source, mode, user, start time)
- * and look one up.
+ * Read side of the `sessions` projection: list sessions (newest first; by status, source, mode, user, start time),
+ * look one up, and find the open ones idle past a time.
  */
 import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "@effect/sql"
@@ -98,6 +98,8 @@ const toSummary = (r: typeof Row.Type) =>
     lastActivityAt: r.last_activity_at
   })
 
+const decodeIds = Schema.decodeUnknown(Schema.Array(Schema.Struct({ session_id: SessionId })))
+
 export class SessionsQuery extends Effect.Service<SessionsQuery>()("tau/projections/SessionsQuery", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -124,6 +126,22 @@ export class SessionsQuery extends Effect.Service<SessionsQuery>()("tau/projecti
       return Option.fromNullable(rows[0])
     })
 
-    return { list, get } as const
+    /**
+     * Open sessions (agent or proxy ones) whose last event came before `before`, the longest-running first: the idle
+     * sweeps' candidates. A session idle since before `before` started before it too, so the (status, started_at)
+     * index gives the range.
+     */
+    const idleOpen = Effect.fn("SessionsQuery.idleOpen")(function*(
+      options: { readonly before: Date; readonly proxy: boolean; readonly limit: number }
+    ) {
+      const cutoff = options.before.toISOString()
+      const rows = yield* sql`SELECT session_id FROM tau_sessions
+        WHERE status = 'active' AND started_at < ${cutoff} AND last_activity_at < ${cutoff}
+          AND ${options.proxy ? sql`source = 'proxy'` : sql`source <> 'proxy'`}
+        ORDER BY started_at LIMIT ${options.limit}`.pipe(Effect.flatMap(decodeIds), Effect.orDie)
+      return rows.map((row) => row.session_id)
+    })
+
+    return { list, get, idleOpen } as const
   })
 }) {}

@@ -18,10 +18,12 @@ import { ModelName, newEventId, StreamVersion } from "../../domain/Ids.ts"
 import { unchecked } from "../../domain/Unchecked.ts"
 import { EventLog } from "../../events/EventLog.ts"
 import { sessionStream } from "../../events/Streams.ts"
+import { SessionsQuery } from "../../projections/SessionsQuery.ts"
 import { SessionAbandoned, type SessionEvent, UserMessageReceived } from "../../events/TauEvent.ts"
 import type { Inspection, ToolOutcome } from "../session/Commands.ts"
 import { violation } from "../session/DecideSupport.ts"
 import { SessionAlreadyEnded, SessionStorageError } from "../session/Errors.ts"
+import { SWEEP_PAGE, sweepInterval } from "../session/IdleSweep.ts"
 import { SessionConfig } from "../session/SessionConfig.ts"
 import { makeSeal } from "../session/Seal.ts"
 import { evolve } from "../session/State.ts"
@@ -66,6 +68,7 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
     const model = yield* LanguageModel
     const safety = yield* Safety
     const { abandonAfter } = yield* SessionConfig
+    const query = yield* SessionsQuery
     const idleMs = Duration.toMillis(abandonAfter)
     /** Proxy sessions this process wrote to, with the time of its last append: the idle sweep's candidates. */
     const touched = new Map<SessionId, number>()
@@ -130,40 +133,49 @@ export class ProxyRecorder extends Effect.Service<ProxyRecorder>()("app/actors/P
         return { events: sealed, view: next }
       }).pipe(Effect.uninterruptible)
 
+    /** SessionAbandoned for `sessionId` if it is an open proxy session idle past the timeout; else when to look again. */
+    const abandonIfIdle = (sessionId: SessionId, now: number) =>
+      Effect.gen(function*() {
+        const view = yield* viewOf(sessionId)
+        const { state } = view
+        if (view.version === 0 || state.status === "ended" || state.started?.source !== "proxy") return undefined
+        // A model call of this session is in flight: its response is still to be recorded, so the session is not
+        // idle however long the call takes (abandoning it here made the request's own append a conflict).
+        if (modelCallInFlight(view, now)) return now
+        const idle = now - view.lastAt
+        if (idle < idleMs) return view.lastAt
+        yield* append(sessionId, view, [unchecked(SessionAbandoned, { sessionId, idleMs: Math.round(idle), turns: state.turn })]).pipe(
+          Effect.catchTag("ProxySessionConflict", () => Effect.void)
+        )
+        return undefined
+      })
+
     /**
      * A proxy session has no actor to notice that its client stopped: one idle past TAU_SESSION_IDLE_TIMEOUT_MS
      * gets SessionAbandoned (appended at the version read, so a request that came meanwhile wins), which lets the
-     * reward evaluator score it. Covers the sessions this process served since it started.
+     * reward evaluator score it. Covers the sessions this process served since it started, and those the sessions
+     * read model shows open and idle (left by an earlier process, or by another one sharing the database).
      */
     const abandonIdle = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       for (const [sessionId, at] of touched) {
         if (now - at < idleMs) continue
         touched.delete(sessionId)
-        const view = yield* viewOf(sessionId)
-        const { state } = view
-        if (view.version === 0 || state.status === "ended" || state.started?.source !== "proxy") continue
-        // A model call of this session is in flight: its response is still to be recorded, so the session is not
-        // idle however long the call takes (abandoning it here made the request's own append a conflict).
-        if (modelCallInFlight(view, now)) {
-          touched.set(sessionId, now)
-          continue
-        }
-        const idle = now - view.lastAt
-        if (idle < idleMs) {
-          touched.set(sessionId, view.lastAt)
-          continue
-        }
-        yield* append(sessionId, view, [unchecked(SessionAbandoned, { sessionId, idleMs: Math.round(idle), turns: state.turn })]).pipe(
-          Effect.catchTag("ProxySessionConflict", () => Effect.void)
-        )
+        const again = yield* abandonIfIdle(sessionId, now)
+        if (again !== undefined) touched.set(sessionId, again)
+      }
+      const left = yield* query.idleOpen({ before: new Date(now - idleMs), proxy: true, limit: SWEEP_PAGE })
+      for (const sessionId of left) {
+        if (!touched.has(sessionId)) yield* abandonIfIdle(sessionId, now)
       }
     }).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("proxy idle sweep failed", cause)),
       Effect.annotateLogs({ service: "ProxyRecorder" })
     )
-    const every = Duration.millis(Math.min(60_000, Math.max(50, Math.floor(idleMs / 4))))
-    yield* Effect.forkScoped(Effect.repeat(abandonIdle, Schedule.spaced(every)))
+    // As the agent sessions' sweep (IdleSweep.ts), the first one after an interval: the read model's table is made
+    // when the projection runner starts.
+    const every = sweepInterval(abandonAfter)
+    yield* Effect.forkScoped(Effect.zipRight(Effect.sleep(every), Effect.repeat(abandonIdle, Schedule.spaced(every))))
 
     const configured: ReadonlyArray<string> = model.models
     const resolveModel = (requested: string | undefined) =>

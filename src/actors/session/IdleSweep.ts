@@ -8,41 +8,35 @@
  * meanwhile wins). Proxy sessions have their own sweep (ProxyRecorder.ts). Several processes on one database may
  * sweep at once: a session's single writer (expected versions) keeps it to one SessionAbandoned.
  */
-import { SqlClient } from "@effect/sql"
-import { Clock, Duration, Effect, Layer, Schedule, Schema } from "effect"
-import { SessionId } from "../../domain/Ids.ts"
+import { Clock, Duration, Effect, Layer, Schedule } from "effect"
+import { SessionsQuery } from "../../projections/SessionsQuery.ts"
 import { SessionConfig } from "./SessionConfig.ts"
 import { Sessions } from "./Sessions.ts"
 
 /** Sessions handed to their actors per sweep (the longest-running first); the next sweep takes the rest. */
-const PAGE = 1_000
+export const SWEEP_PAGE = 1_000
 /** Actors activated at once by a sweep. */
 const CONCURRENCY = 4
-
-const decodeIds = Schema.decodeUnknown(Schema.Array(Schema.Struct({ session_id: SessionId })))
 
 /** Sweeps every quarter of the idle timeout, between 50 ms and a minute. */
 export const sweepInterval = (abandonAfter: Duration.Duration): Duration.Duration =>
   Duration.millis(Math.min(60_000, Math.max(50, Math.floor(Duration.toMillis(abandonAfter) / 4))))
 
 export const IdleSweepLive = Layer.scopedDiscard(Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
+  const query = yield* SessionsQuery
   const sessions = yield* Sessions
   const { abandonAfter } = yield* SessionConfig
 
   const sweep = Effect.gen(function*() {
-    const cutoff = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(abandonAfter)).toISOString()
-    // A session idle since before the cutoff started before it too: the (status, started_at) index gives the range.
-    const rows = yield* sql`SELECT session_id FROM tau_sessions
-      WHERE status = 'active' AND started_at < ${cutoff} AND last_activity_at < ${cutoff} AND source <> 'proxy'
-      ORDER BY started_at LIMIT ${PAGE}`.pipe(Effect.flatMap(decodeIds))
+    const before = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(abandonAfter))
+    const idle = yield* query.idleOpen({ before, proxy: false, limit: SWEEP_PAGE })
     yield* Effect.forEach(
-      rows,
-      ({ session_id }) =>
-        sessions.abandonIfIdle(session_id).pipe(
-          Effect.catchAll((error) => Effect.logWarning("could not check an idle session", error).pipe(
-            Effect.annotateLogs({ sessionId: session_id })
-          ))
+      idle,
+      (sessionId) =>
+        sessions.abandonIfIdle(sessionId).pipe(
+          Effect.catchAll((error) =>
+            Effect.logWarning("could not check an idle session", error).pipe(Effect.annotateLogs({ sessionId }))
+          )
         ),
       { concurrency: CONCURRENCY, discard: true }
     )

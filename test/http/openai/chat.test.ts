@@ -395,6 +395,35 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
         assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
 
+  it.scopedLive("a proxy session left open by an earlier process is abandoned by the next one's sweep, then scored", () =>
+    Effect.gen(function*() {
+      const lb = yield* loopbackModel()
+      const filename = yield* tempSqliteFile
+      const serve = (overrides: Record<string, string>) => gateway(filename, lb.configProvider(overrides))
+      lb.enqueue(Reply.text("done"))
+      // The first process serves one proxied call and stops long before the session's idle timeout.
+      const sessionId = yield* Effect.scoped(Effect.gen(function*() {
+        const url = yield* gatewayUrl
+        const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 })
+        const { response } = yield* Effect.promise(() =>
+          client.chat.completions.create({ model: "loopback-model", messages: [{ role: "user", content: "quick one" }], tools: [weatherTool] })
+            .withResponse()
+        )
+        return response.headers.get("x-tau-session")! as SessionId
+      }).pipe(Effect.provide(serve({ TAU_SESSION_IDLE_TIMEOUT_MS: "600000" }))))
+      // The next process never hears of the session: its sweep finds it in the sessions read model.
+      yield* Effect.gen(function*() {
+        const log = yield* EventLog
+        yield* log.readStream(rewardStream(sessionId)).pipe(
+          Effect.filterOrFail((envelopes) => envelopes.length > 0),
+          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
+          Effect.orDie
+        )
+        const events = yield* tagsOf(sessionId)
+        assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+      }).pipe(Effect.provide(serve({ TAU_SESSION_IDLE_TIMEOUT_MS: "300" })))
+    }))
+
   it.scopedLive("a model call slower than the idle timeout keeps its session: the reply is recorded, then the session is abandoned", () =>
     withGateway(({ client, lb }) =>
       Effect.gen(function*() {
