@@ -38,6 +38,19 @@ const tagsOf = (sessionId: string) =>
     return envelopes.map((e) => e.event)
   })
 
+/** Waits for the session's first reward, then checks that it ended by abandonment after its answer. */
+const abandonedAndScored = (sessionId: SessionId) =>
+  Effect.gen(function*() {
+    const rewards = yield* (yield* EventLog).readStream(rewardStream(sessionId)).pipe(
+      Effect.filterOrFail((envelopes) => envelopes.length > 0),
+      Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
+      Effect.orDie
+    )
+    assert.strictEqual(rewards[0]?.event._tag, "RewardAssigned")
+    const events = yield* tagsOf(sessionId)
+    assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+  })
+
 const weatherTool = {
   type: "function" as const,
   function: {
@@ -148,15 +161,7 @@ describe("POST /v1/chat/completions, agent mode (no tools)", () => {
             .withResponse()
         )
         const sessionId = response.headers.get("x-tau-session")! as SessionId
-        const log = yield* EventLog
-        const rewards = yield* log.readStream(rewardStream(sessionId)).pipe(
-          Effect.filterOrFail((envelopes) => envelopes.length > 0),
-          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
-          Effect.orDie
-        )
-        assert.strictEqual(rewards[0]?.event._tag, "RewardAssigned")
-        const events = yield* tagsOf(sessionId)
-        assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+        yield* abandonedAndScored(sessionId)
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
 })
 
@@ -384,15 +389,7 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
           }).withResponse()
         )
         const sessionId = response.headers.get("x-tau-session")! as SessionId
-        const log = yield* EventLog
-        const rewards = yield* log.readStream(rewardStream(sessionId)).pipe(
-          Effect.filterOrFail((envelopes) => envelopes.length > 0),
-          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
-          Effect.orDie
-        )
-        assert.strictEqual(rewards[0]?.event._tag, "RewardAssigned")
-        const events = yield* tagsOf(sessionId)
-        assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+        yield* abandonedAndScored(sessionId)
       }), { TAU_SESSION_IDLE_TIMEOUT_MS: "300" }))
 
   it.scopedLive("a proxy session left open by an earlier process is abandoned by the next one's sweep, then scored", () =>
@@ -413,14 +410,7 @@ describe("POST /v1/chat/completions, proxy mode (client tools)", () => {
       }).pipe(Effect.provide(serve({ TAU_SESSION_IDLE_TIMEOUT_MS: "600000" }))))
       // The next process never hears of the session: its sweep finds it in the sessions read model.
       yield* Effect.gen(function*() {
-        const log = yield* EventLog
-        yield* log.readStream(rewardStream(sessionId)).pipe(
-          Effect.filterOrFail((envelopes) => envelopes.length > 0),
-          Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 80 }),
-          Effect.orDie
-        )
-        const events = yield* tagsOf(sessionId)
-        assert.deepStrictEqual(events.slice(-3).map((e) => e._tag), ["AssistantReplied", "TurnCompleted", "SessionAbandoned"])
+        yield* abandonedAndScored(sessionId)
       }).pipe(Effect.provide(serve({ TAU_SESSION_IDLE_TIMEOUT_MS: "300" })))
     }))
 
