@@ -58,7 +58,7 @@ const builds = await Promise.all([dirA, dirB].map(async (checkout, i) => {
     if (healthy) break
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { name: i === 0 ? "A" : "B", root: [root, ...flags].join(" "), server, url, token, agent: new Agent({ keepAlive: true, maxSockets: connections }),
+  return { name: i === 0 ? "A" : "B", label: [root, ...flags].join(" "), server, url, token, agent: new Agent({ keepAlive: true, maxSockets: connections }),
     rps: [] as Array<number>, cpu: [] as Array<number>, main: [] as Array<number>, p50: [] as Array<number> }
 }))
 type Build = typeof builds[number]
@@ -105,7 +105,7 @@ try {
     }
   }
   for (const build of builds) {
-    console.log(`${build.name} ${build.root}: ${mode}, ${connections} connections: median ${median(build.rps).toFixed(0)} req/s ` +
+    console.log(`${build.name} ${build.label}: ${mode}, ${connections} connections: median ${median(build.rps).toFixed(0)} req/s ` +
       `(rounds: ${build.rps.map((x) => x.toFixed(0)).join(" ")}), server CPU ${median(build.cpu).toFixed(2)} ms per request ` +
       `(main thread ${median(build.main).toFixed(3)} ms), ` +
       `p50 ${median(build.p50).toFixed(2)} ms`)

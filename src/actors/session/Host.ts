@@ -66,6 +66,15 @@ const idle = { _tag: "Idle" } as const
 type Mail = Item | typeof evict | typeof idle
 const isItem = (mail: Mail): mail is Item => mail !== evict && mail !== idle
 
+/**
+ * The actor passivates once `request` is served, unless more mail waits. A message that made its session (no id
+ * given) is seldom followed — a chat client that named no session sends the whole conversation again — so its actor
+ * would only hold a slot of `maxActors` (and, under load, make an older actor passivate for every new session); a
+ * continuation reads the stream. An actor woken only to check for abandonment has nothing more to do either.
+ */
+const passivatesAfter = (request: Request): boolean =>
+  request._tag === "AbandonIfIdle" || (request._tag === "Send" && request.fresh === true)
+
 interface Handle {
   readonly queue: Queue.Queue<Mail>
   /** The loop of the message being served, while it runs. */
@@ -250,7 +259,6 @@ export const makeHost = (services: HostServices): Effect.Effect<{
 
     const actorFiber = (sessionId: SessionId, handle: Handle, fresh: boolean): Effect.Effect<void> => {
       let current: Item | undefined
-      let oneShot = fresh
       /**
        * Passivates if nothing is queued: checked and removed in one synchronous block (as submit finds and offers in
        * one), so no mail is left behind. Synchronous.
@@ -337,14 +345,7 @@ export const makeHost = (services: HostServices): Effect.Effect<{
             )
             return yield* retire(sessionId, handle, result.left)
           }
-          // A session made for this message (no id given) is seldom continued — a chat client that named no session
-          // sends the whole conversation again — so it passivates at once rather than hold a slot of `maxActors`
-          // (and, under load, make an older actor passivate for every new session); a continuation reads its stream.
-          // An actor woken only to check for abandonment has nothing more to do either.
-          if (oneShot || item.request._tag === "AbandonIfIdle") {
-            oneShot = false
-            if (yield* Effect.sync(passivateIfEmpty)) return
-          }
+          if (passivatesAfter(item.request) && (yield* Effect.sync(passivateIfEmpty))) return
         }
       }).pipe(
         Effect.onInterrupt(() => abort("the session actor was stopped (shutdown)")),
